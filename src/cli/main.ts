@@ -1,0 +1,113 @@
+/**
+ * The `robosynth` command. User mistakes (UserError) print one clear line and exit 2; anything
+ * else is a bug and keeps its stack.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { UserError } from '../errors.js';
+import { loadScene } from '../scene/load.js';
+import { sceneJsonSchema } from '../scene/schema.js';
+import { renderDataset } from '../pipeline/render-dataset.js';
+import type { Format } from '../writers/bop.js';
+import { createProgress } from './progress.js';
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+function formats(value: string): Format[] {
+  const list = value.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
+  const bad = list.filter((f) => f !== 'bop' && f !== 'coco');
+  if (bad.length || list.length === 0) throw new InvalidArgumentError(`expected a comma-separated list of bop and coco, got "${value}"`);
+  return list as Format[];
+}
+
+export function buildProgram(): Command {
+  const program = new Command('robosynth')
+    .description('Synthetic, exactly-labeled training data for robot perception (BOP and COCO).')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+  program.exitOverride();
+
+  program
+    .command('render')
+    .description('render a dataset from a scene file')
+    .argument('<scene>', 'scene file (YAML or JSON)')
+    .requiredOption('--frames <n>', 'number of frames', integer('--frames', 1))
+    .requiredOption('--out <dir>', 'output dataset folder')
+    .option('--seed <s>', 'random seed', integer('--seed', 0), 0)
+    .option('--start <i>', 'first frame index (frames are independent: ranges can be rendered separately)', integer('--start', 0), 0)
+    .option('--width <w>', 'image width (intrinsics are scaled)', integer('--width', 16))
+    .option('--height <h>', 'image height (intrinsics are scaled)', integer('--height', 16))
+    .option('--format <list>', 'label formats: bop,coco', formats, ['bop', 'coco'] as Format[])
+    .action(async (scene: string, opts: { frames: number; out: string; seed: number; start: number; width?: number; height?: number; format: Format[] }) => {
+      const progress = createProgress(opts.frames);
+      const abort = new AbortController();
+      const onSigint = () => {
+        if (abort.signal.aborted) process.exit(130);
+        process.stderr.write('\nrobosynth: stopping after the frames in flight (Ctrl-C again to quit at once)\n');
+        abort.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const summary = await renderDataset({
+          scene,
+          out: opts.out,
+          frames: opts.frames,
+          start: opts.start,
+          seed: opts.seed,
+          width: opts.width,
+          height: opts.height,
+          formats: opts.format,
+          signal: abort.signal,
+          onLog: (message) => progress.log(message),
+          onFrame: (done) => progress.update(done),
+        });
+        progress.stop();
+        process.stdout.write(JSON.stringify(summary) + '\n');
+        if (abort.signal.aborted) process.exitCode = 130;
+      } finally {
+        progress.stop();
+        process.off('SIGINT', onSigint);
+      }
+    });
+
+  program
+    .command('validate')
+    .description('check a scene file without rendering')
+    .argument('<scene>', 'scene file (YAML or JSON)')
+    .action((scene: string) => {
+      const loaded = loadScene(scene);
+      const { spec } = loaded;
+      process.stdout.write(`${scene}: ok (${spec.image.width}x${spec.image.height}, ${spec.objects.length} object classes, ${spec.lights.length} lights)\n`);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of scene files')
+    .action(() => {
+      process.stdout.write(JSON.stringify(sceneJsonSchema(), null, 2) + '\n');
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    const err = error as { code?: string; exitCode?: number; message?: string };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.code?.startsWith('commander.')) return err.exitCode ?? 2;
+    if (error instanceof UserError) {
+      process.stderr.write(`robosynth: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`robosynth: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

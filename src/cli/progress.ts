@@ -1,0 +1,36 @@
+/**
+ * Progress on a TTY (bar with frames/s and ETA); silence otherwise, so logs and CI stay clean.
+ */
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  update(done: number): void;
+  log(message: string): void;
+  stop(): void;
+}
+
+export function createProgress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (!stream.isTTY) {
+    return { update() {}, log: (message) => stream.write(`${message}\n`), stop() {} };
+  }
+  const started = performance.now();
+  const bar = new cliProgress.SingleBar(
+    { format: 'rendering [{bar}] {value}/{total} frames | {rate} frames/s | ETA {eta_formatted}', stream, hideCursor: true, etaBuffer: 20 },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0, { rate: '0.0' });
+  let stopped = false;
+  return {
+    update(done) {
+      const seconds = (performance.now() - started) / 1000;
+      bar.update(done, { rate: (done / Math.max(seconds, 1e-3)).toFixed(1) });
+    },
+    log(message) {
+      stream.write(`\r\x1b[K${message}\n`);
+    },
+    stop() {
+      if (!stopped) bar.stop();
+      stopped = true;
+    },
+  };
+}

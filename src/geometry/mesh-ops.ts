@@ -1,0 +1,137 @@
+/**
+ * Small operations on TriMesh (see types.ts: metres, counter-clockwise front faces, unit normals).
+ * All functions return new arrays and never modify their inputs.
+ */
+import type { Mat3, TriMesh, Vec3 } from './types.js';
+
+/** Axis-aligned bounds of all vertices. An empty mesh gives min = +Infinity, max = -Infinity. */
+export function meshBounds(mesh: TriMesh): { min: Vec3; max: Vec3 } {
+  const min: Vec3 = [Infinity, Infinity, Infinity];
+  const max: Vec3 = [-Infinity, -Infinity, -Infinity];
+  const p = mesh.positions;
+  for (let i = 0; i < p.length; i += 3) {
+    for (let k = 0; k < 3; k++) {
+      const v = p[i + k];
+      if (v < min[k]) min[k] = v;
+      if (v > max[k]) max[k] = v;
+    }
+  }
+  return { min, max };
+}
+
+/** Largest distance of a vertex from the model origin (0 for an empty mesh). */
+export function boundingRadius(mesh: TriMesh): number {
+  const p = mesh.positions;
+  let r2 = 0;
+  for (let i = 0; i < p.length; i += 3) {
+    const d = p[i] * p[i] + p[i + 1] * p[i + 1] + p[i + 2] * p[i + 2];
+    if (d > r2) r2 = d;
+  }
+  return Math.sqrt(r2);
+}
+
+function det3(m: Mat3): number {
+  return (
+    m[0] * (m[4] * m[8] - m[5] * m[7]) -
+    m[1] * (m[3] * m[8] - m[5] * m[6]) +
+    m[2] * (m[3] * m[7] - m[4] * m[6])
+  );
+}
+
+/** Cofactor matrix (row-major): cof(M) = det(M) * inverse(M)^T, the normal matrix up to scale. */
+function cofactor3(m: Mat3): Mat3 {
+  return [
+    m[4] * m[8] - m[5] * m[7], m[5] * m[6] - m[3] * m[8], m[3] * m[7] - m[4] * m[6],
+    m[2] * m[7] - m[1] * m[8], m[0] * m[8] - m[2] * m[6], m[1] * m[6] - m[0] * m[7],
+    m[1] * m[5] - m[2] * m[4], m[2] * m[3] - m[0] * m[5], m[0] * m[4] - m[1] * m[3],
+  ];
+}
+
+/**
+ * Applies p' = R p + t to every vertex. R is row-major 3x3 and may be any invertible linear map
+ * (rotation, scale, shear, mirror): normals are transformed by the inverse transpose and
+ * renormalised, and a mirroring R (det < 0) reverses each triangle so faces stay counter-clockwise.
+ */
+export function transformMesh(mesh: TriMesh, R: Mat3, t: Vec3 = [0, 0, 0]): TriMesh {
+  const det = det3(R);
+  if (!(Math.abs(det) > 0) || !Number.isFinite(det)) {
+    throw new RangeError(`transformMesh: matrix is singular or not finite (det = ${det})`);
+  }
+  const C = cofactor3(R);
+  const s = Math.sign(det); // inverse(R)^T = C / det: same direction as sign(det) * C
+  const n = mesh.positions.length;
+  const positions = new Float32Array(n);
+  const normals = new Float32Array(n);
+  const p = mesh.positions;
+  const q = mesh.normals;
+  for (let i = 0; i < n; i += 3) {
+    const x = p[i], y = p[i + 1], z = p[i + 2];
+    positions[i] = R[0] * x + R[1] * y + R[2] * z + t[0];
+    positions[i + 1] = R[3] * x + R[4] * y + R[5] * z + t[1];
+    positions[i + 2] = R[6] * x + R[7] * y + R[8] * z + t[2];
+    const a = q[i], b = q[i + 1], c = q[i + 2];
+    let nx = s * (C[0] * a + C[1] * b + C[2] * c);
+    let ny = s * (C[3] * a + C[4] * b + C[5] * c);
+    let nz = s * (C[6] * a + C[7] * b + C[8] * c);
+    const len = Math.hypot(nx, ny, nz);
+    if (len > 0) { nx /= len; ny /= len; nz /= len; }
+    normals[i] = nx; normals[i + 1] = ny; normals[i + 2] = nz;
+  }
+  const indices = new Uint32Array(mesh.indices);
+  if (det < 0) {
+    for (let i = 0; i + 2 < indices.length; i += 3) {
+      const tmp = indices[i + 1];
+      indices[i + 1] = indices[i + 2];
+      indices[i + 2] = tmp;
+    }
+  }
+  return { positions, normals, indices };
+}
+
+/** Concatenates meshes into one, offsetting indices. */
+export function mergeMeshes(meshes: TriMesh[]): TriMesh {
+  let nv = 0, ni = 0;
+  for (const m of meshes) { nv += m.positions.length; ni += m.indices.length; }
+  const positions = new Float32Array(nv);
+  const normals = new Float32Array(nv);
+  const indices = new Uint32Array(ni);
+  let vo = 0, io = 0;
+  for (const m of meshes) {
+    positions.set(m.positions, vo);
+    normals.set(m.normals, vo);
+    const base = vo / 3;
+    for (let i = 0; i < m.indices.length; i++) indices[io + i] = m.indices[i] + base;
+    vo += m.positions.length;
+    io += m.indices.length;
+  }
+  return { positions, normals, indices };
+}
+
+/**
+ * Area-weighted smooth vertex normals: each vertex gets the normalised sum of the (unnormalised)
+ * cross products of the triangles that use it, so counter-clockwise faces give outward normals.
+ * A vertex used by no triangle of non-zero area gets (0, 0, 1) so every normal is unit length.
+ */
+export function computeNormals(positions: Float32Array, indices: Uint32Array): Float32Array {
+  const acc = new Float64Array(positions.length);
+  const p = positions;
+  for (let i = 0; i + 2 < indices.length; i += 3) {
+    const a = 3 * indices[i], b = 3 * indices[i + 1], c = 3 * indices[i + 2];
+    const ux = p[b] - p[a], uy = p[b + 1] - p[a + 1], uz = p[b + 2] - p[a + 2];
+    const vx = p[c] - p[a], vy = p[c + 1] - p[a + 1], vz = p[c + 2] - p[a + 2];
+    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    for (const v of [a, b, c]) {
+      acc[v] += nx; acc[v + 1] += ny; acc[v + 2] += nz;
+    }
+  }
+  const normals = new Float32Array(positions.length);
+  for (let i = 0; i < acc.length; i += 3) {
+    const len = Math.hypot(acc[i], acc[i + 1], acc[i + 2]);
+    if (len > 0 && Number.isFinite(len)) {
+      normals[i] = acc[i] / len; normals[i + 1] = acc[i + 1] / len; normals[i + 2] = acc[i + 2] / len;
+    } else {
+      normals[i + 2] = 1;
+    }
+  }
+  return normals;
+}

@@ -1,0 +1,130 @@
+/**
+ * The full (amodal) silhouette of a model in a pose, rasterized on the CPU from the model and
+ * the camera alone. BOP counts the whole silhouette, including the part cut off by the image
+ * border (its toolkit renders on a canvas three times the image size), so this rasterizes over
+ * that same extended canvas: x in [-W, 2W), y in [-H, 2H).
+ *
+ * Coverage follows the GPU rule: a pixel belongs to a triangle when its centre (integer u, v in
+ * the OpenCV convention) lies inside, so the in-image part matches the rendered instance pass.
+ */
+import type { Pose, TriMesh } from '../geometry/types.js';
+
+export interface Intrinsics {
+  fx: number;
+  fy: number;
+  cx: number;
+  cy: number;
+  width: number;
+  height: number;
+}
+
+export interface Silhouette {
+  /** Pixels of the whole silhouette on the extended canvas. */
+  countAll: number;
+  /** [x, y, w, h] of the whole silhouette (may extend past the image), BOP's calc_2d_bbox; null if empty. */
+  bbox: [number, number, number, number] | null;
+  /** The in-image part, row-major, 1 where covered. */
+  mask: Uint8Array;
+  countInImage: number;
+}
+
+const NEAR_Z = 1e-4;
+
+/** Clip a camera-space polygon to z >= NEAR_Z (Sutherland-Hodgman against one plane). */
+function clipNear(poly: number[][]): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < poly.length; i++) {
+    const a = poly[i], b = poly[(i + 1) % poly.length];
+    const ina = a[2] >= NEAR_Z, inb = b[2] >= NEAR_Z;
+    if (ina) out.push(a);
+    if (ina !== inb) {
+      const t = (NEAR_Z - a[2]) / (b[2] - a[2]);
+      out.push([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]), NEAR_Z]);
+    }
+  }
+  return out;
+}
+
+export function rasterizeSilhouette(mesh: TriMesh, camFromModel: Pose, K: Intrinsics): Silhouette {
+  const { width: W, height: H } = K;
+  const { R, t } = camFromModel;
+  const p = mesh.positions;
+  const n = p.length / 3;
+  const cam = new Float64Array(n * 3);
+  const uv = new Float64Array(n * 2);
+  let umin = Infinity, umax = -Infinity, vmin = Infinity, vmax = -Infinity;
+  let anyBehind = false;
+  for (let i = 0; i < n; i++) {
+    const x = p[i * 3], y = p[i * 3 + 1], z = p[i * 3 + 2];
+    const X = R[0] * x + R[1] * y + R[2] * z + t[0];
+    const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
+    const Z = R[6] * x + R[7] * y + R[8] * z + t[2];
+    cam[i * 3] = X; cam[i * 3 + 1] = Y; cam[i * 3 + 2] = Z;
+    if (Z < NEAR_Z) { anyBehind = true; continue; }
+    const u = (K.fx * X) / Z + K.cx, v = (K.fy * Y) / Z + K.cy;
+    uv[i * 2] = u; uv[i * 2 + 1] = v;
+    if (u < umin) umin = u; if (u > umax) umax = u;
+    if (v < vmin) vmin = v; if (v > vmax) vmax = v;
+  }
+  // The extended canvas: pixel centres x in [-W, 2W-1], y in [-H, 2H-1].
+  const x0 = Math.max(-W, Math.ceil(anyBehind ? -W : umin));
+  const x1 = Math.min(2 * W - 1, Math.floor(anyBehind ? 2 * W - 1 : umax));
+  const y0 = Math.max(-H, Math.ceil(anyBehind ? -H : vmin));
+  const y1 = Math.min(2 * H - 1, Math.floor(anyBehind ? 2 * H - 1 : vmax));
+  const mask = new Uint8Array(W * H);
+  if (x1 < x0 || y1 < y0) return { countAll: 0, bbox: null, mask, countInImage: 0 };
+  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  const cover = new Uint8Array(bw * bh);
+
+  const fillTriangle = (ax: number, ay: number, bx: number, by: number, cx: number, cy: number) => {
+    const area = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
+    if (area === 0) return;
+    const s = area > 0 ? 1 : -1; // either winding covers the same pixels
+    const tx0 = Math.max(x0, Math.ceil(Math.min(ax, bx, cx))), tx1 = Math.min(x1, Math.floor(Math.max(ax, bx, cx)));
+    const ty0 = Math.max(y0, Math.ceil(Math.min(ay, by, cy))), ty1 = Math.min(y1, Math.floor(Math.max(ay, by, cy)));
+    for (let py = ty0; py <= ty1; py++) {
+      const row = (py - y0) * bw - x0;
+      for (let px = tx0; px <= tx1; px++) {
+        const w0 = s * ((bx - ax) * (py - ay) - (by - ay) * (px - ax));
+        if (w0 < 0) continue;
+        const w1 = s * ((cx - bx) * (py - by) - (cy - by) * (px - bx));
+        if (w1 < 0) continue;
+        const w2 = s * ((ax - cx) * (py - cy) - (ay - cy) * (px - cx));
+        if (w2 < 0) continue;
+        cover[row + px] = 1;
+      }
+    }
+  };
+
+  const idx = mesh.indices;
+  for (let f = 0; f < idx.length; f += 3) {
+    const a = idx[f], b = idx[f + 1], c = idx[f + 2];
+    const za = cam[a * 3 + 2], zb = cam[b * 3 + 2], zc = cam[c * 3 + 2];
+    if (za >= NEAR_Z && zb >= NEAR_Z && zc >= NEAR_Z) {
+      fillTriangle(uv[a * 2], uv[a * 2 + 1], uv[b * 2], uv[b * 2 + 1], uv[c * 2], uv[c * 2 + 1]);
+      continue;
+    }
+    if (za < NEAR_Z && zb < NEAR_Z && zc < NEAR_Z) continue;
+    const poly = clipNear([a, b, c].map((v) => [cam[v * 3], cam[v * 3 + 1], cam[v * 3 + 2]]));
+    const pts = poly.map(([X, Y, Z]) => [(K.fx * X) / Z + K.cx, (K.fy * Y) / Z + K.cy]);
+    for (let i = 1; i + 1 < pts.length; i++) fillTriangle(pts[0][0], pts[0][1], pts[i][0], pts[i][1], pts[i + 1][0], pts[i + 1][1]);
+  }
+
+  let countAll = 0, countInImage = 0;
+  let bx0 = Infinity, bx1 = -Infinity, by0 = Infinity, by1 = -Infinity;
+  for (let yy = 0; yy < bh; yy++) {
+    const py = yy + y0;
+    for (let xx = 0; xx < bw; xx++) {
+      if (!cover[yy * bw + xx]) continue;
+      const px = xx + x0;
+      countAll++;
+      if (px < bx0) bx0 = px; if (px > bx1) bx1 = px;
+      if (py < by0) by0 = py; if (py > by1) by1 = py;
+      if (px >= 0 && px < W && py >= 0 && py < H) {
+        mask[py * W + px] = 1;
+        countInImage++;
+      }
+    }
+  }
+  return { countAll, bbox: countAll ? [bx0, by0, bx1 - bx0, by1 - by0] : null, mask, countInImage };
+}

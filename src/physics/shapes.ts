@@ -1,0 +1,197 @@
+/**
+ * Collision shapes (plain data) → cannon-es shapes plus mass properties.
+ *
+ * Body frame convention: the cannon body frame has the same axes as the model frame; its origin is
+ * the centre of mass, which sits at `com` in model coordinates (zero for box, cylinder and sphere,
+ * the hull's volume centroid for convex shapes). So, for a model pose (R, t):
+ *   body.quaternion = quat(R),  body.position = t + R * com.
+ */
+import { ConvexPolyhedron, Box, Cylinder, Quaternion, Sphere, Vec3 as CVec3, type Shape } from 'cannon-es';
+import quickhull from 'quickhull3d/dist/quickhull3d.js';
+import type { Vec3 } from '../geometry/types.js';
+
+export type CollisionShape =
+  | { type: 'box'; size: Vec3 } // full extents along model x,y,z, centred on the model origin
+  | { type: 'cylinder'; radius: number; height: number } // axis = model Z, centred on the origin
+  | { type: 'sphere'; radius: number }
+  | { type: 'convex'; points: Float32Array }; // model-frame points; the convex hull is used
+
+/** Number of sides of the prism that approximates a cylinder. */
+export const CYLINDER_SEGMENTS = 16;
+
+export interface CannonShapeModel {
+  shape: Shape;
+  /** Orientation of the shape in the body frame (identity unless the engine's shape axes differ). */
+  orientation: Quaternion;
+  /** Centre of mass (= body origin) in model coordinates. */
+  com: Vec3;
+  /** Diagonal inertia about the centre of mass along the model axes, kg·m². */
+  inertia: Vec3;
+}
+
+function positive(x: number, what: string): number {
+  if (!(Number.isFinite(x) && x > 0)) throw new Error(`invalid collision shape: ${what} must be > 0 (got ${x})`);
+  return x;
+}
+
+/** Build the cannon shape and the mass properties of a body of the given mass. */
+export function buildShape(cs: CollisionShape, mass: number): CannonShapeModel {
+  switch (cs.type) {
+    case 'box': {
+      const [sx, sy, sz] = cs.size.map((v, i) => positive(v, `box size[${i}]`));
+      return {
+        shape: new Box(new CVec3(sx / 2, sy / 2, sz / 2)),
+        orientation: new Quaternion(),
+        com: [0, 0, 0],
+        inertia: [(mass / 12) * (sy * sy + sz * sz), (mass / 12) * (sx * sx + sz * sz), (mass / 12) * (sx * sx + sy * sy)],
+      };
+    }
+    case 'sphere': {
+      const r = positive(cs.radius, 'sphere radius');
+      const i = 0.4 * mass * r * r;
+      return { shape: new Sphere(r), orientation: new Quaternion(), com: [0, 0, 0], inertia: [i, i, i] };
+    }
+    case 'cylinder': {
+      const r = positive(cs.radius, 'cylinder radius');
+      const h = positive(cs.height, 'cylinder height');
+      // cannon-es builds its Cylinder along the shape's local Y axis; a +90° turn about X maps
+      // local +Y onto body +Z, so the body frame equals the model frame (axis = Z).
+      const orientation = new Quaternion();
+      orientation.setFromAxisAngle(new CVec3(1, 0, 0), Math.PI / 2);
+      const ixy = (mass / 12) * (3 * r * r + h * h);
+      return {
+        shape: new Cylinder(r, r, h, CYLINDER_SEGMENTS),
+        orientation,
+        com: [0, 0, 0],
+        inertia: [ixy, ixy, 0.5 * mass * r * r],
+      };
+    }
+    case 'convex':
+      return buildConvex(cs.points, mass);
+    default: {
+      const never: never = cs;
+      throw new Error(`unknown collision shape ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+interface HullData {
+  /** Hull vertices relative to the centroid. */
+  vertices: Vec3[];
+  /** Polygon faces (CCW seen from outside), indices into `vertices`. */
+  faces: number[][];
+  /** Outward unit face normals. */
+  normals: Vec3[];
+  centroid: Vec3;
+  volume: number;
+  /** Second moment of volume about the centroid, ∫ x xᵀ dV, row-major. */
+  secondMoment: number[];
+}
+
+/** Convex hull of model-frame points with its volume properties (uniform density). */
+export function convexHull(points: Float32Array): HullData {
+  if (points.length % 3 !== 0 || points.length < 12) {
+    throw new Error(`invalid convex shape: need ≥ 4 xyz points, got ${points.length} numbers`);
+  }
+  const pts: Vec3[] = [];
+  for (let i = 0; i < points.length; i += 3) {
+    const p: Vec3 = [points[i], points[i + 1], points[i + 2]];
+    if (!p.every(Number.isFinite)) throw new Error(`invalid convex shape: non-finite point ${i / 3}`);
+    pts.push(p);
+  }
+  const rawFaces = quickhull(pts, { skipTriangulation: true });
+
+  // Keep only hull vertices, numbered in order of first use (deterministic).
+  const remap = new Map<number, number>();
+  const used: Vec3[] = [];
+  const faces = rawFaces.map((f) =>
+    f.map((idx) => {
+      let k = remap.get(idx);
+      if (k === undefined) {
+        k = used.length;
+        remap.set(idx, k);
+        used.push(pts[idx]);
+      }
+      return k;
+    }),
+  );
+
+  // Volume, centroid and second moment by summing tetrahedra (ref, a, b, c) over a fan
+  // triangulation of every face; ref = mean of the hull vertices (inside the hull).
+  const ref: Vec3 = [0, 0, 0];
+  for (const v of used) for (let k = 0; k < 3; k++) ref[k] += v[k] / used.length;
+  let volume = 0;
+  const c: Vec3 = [0, 0, 0];
+  const S = [0, 0, 0, 0, 0, 0, 0, 0, 0]; // ∫ y yᵀ dV with y = x - ref
+  for (const f of faces) {
+    const a = sub(used[f[0]], ref);
+    for (let k = 1; k + 1 < f.length; k++) {
+      const b = sub(used[f[k]], ref);
+      const d = sub(used[f[k + 1]], ref);
+      const det = dot(a, cross(b, d)); // 6 × signed tetra volume
+      volume += det / 6;
+      for (let m = 0; m < 3; m++) c[m] += (det / 24) * (a[m] + b[m] + d[m]);
+      // ∫ over the tetra (0, a, b, d) of y yᵀ = det/120 · (Σ_i v_i v_iᵀ + (Σ v_i)(Σ v_i)ᵀ)
+      const s: Vec3 = [a[0] + b[0] + d[0], a[1] + b[1] + d[1], a[2] + b[2] + d[2]];
+      for (let r = 0; r < 3; r++) {
+        for (let q = 0; q < 3; q++) {
+          S[3 * r + q] += (det / 120) * (a[r] * a[q] + b[r] * b[q] + d[r] * d[q] + s[r] * s[q]);
+        }
+      }
+    }
+  }
+  let ext = 0;
+  for (const v of used) ext = Math.max(ext, Math.hypot(v[0] - ref[0], v[1] - ref[1], v[2] - ref[2]));
+  if (!(volume > 1e-9 * ext * ext * ext) || faces.length < 4) {
+    throw new Error('invalid convex shape: points are (nearly) coplanar, the hull has no volume');
+  }
+  const cr: Vec3 = [c[0] / volume, c[1] / volume, c[2] / volume]; // centroid relative to ref
+  const centroid: Vec3 = [ref[0] + cr[0], ref[1] + cr[1], ref[2] + cr[2]];
+  const secondMoment = S.map((v, idx) => v - volume * cr[Math.floor(idx / 3)] * cr[idx % 3]);
+
+  const vertices = used.map((v) => sub(v, centroid));
+  const normals = faces.map((f) => {
+    // Newell's method: robust for (slightly non-planar) polygons.
+    const n: Vec3 = [0, 0, 0];
+    for (let k = 0; k < f.length; k++) {
+      const p = vertices[f[k]];
+      const q = vertices[f[(k + 1) % f.length]];
+      n[0] += (p[1] - q[1]) * (p[2] + q[2]);
+      n[1] += (p[2] - q[2]) * (p[0] + q[0]);
+      n[2] += (p[0] - q[0]) * (p[1] + q[1]);
+    }
+    const len = Math.hypot(n[0], n[1], n[2]);
+    return [n[0] / len, n[1] / len, n[2] / len] as Vec3;
+  });
+  return { vertices, faces, normals, centroid, volume, secondMoment };
+}
+
+function buildConvex(points: Float32Array, mass: number): CannonShapeModel {
+  const hull = convexHull(points);
+  const shape = new ConvexPolyhedron({
+    vertices: hull.vertices.map((v) => new CVec3(v[0], v[1], v[2])),
+    faces: hull.faces,
+    normals: hull.normals.map((n) => new CVec3(n[0], n[1], n[2])),
+  });
+  // Inertia tensor I = tr(C)·Id − C scaled to the mass; cannon only takes a diagonal inertia, so the
+  // products of inertia are dropped (exact when the model axes are principal axes).
+  const C = hull.secondMoment;
+  const rho = mass / hull.volume;
+  const tr = C[0] + C[4] + C[8];
+  return {
+    shape,
+    orientation: new Quaternion(),
+    com: hull.centroid,
+    inertia: [rho * (tr - C[0]), rho * (tr - C[4]), rho * (tr - C[8])],
+  };
+}
+
+function sub(a: Vec3, b: Vec3): Vec3 {
+  return [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+}
+function dot(a: Vec3, b: Vec3): number {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+function cross(a: Vec3, b: Vec3): Vec3 {
+  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+}

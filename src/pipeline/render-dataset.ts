@@ -1,0 +1,141 @@
+/**
+ * A batch: scene file → frames sampled and settled in Node → rendered in headless Chromium →
+ * labeled → written as BOP and COCO. Rendering is pipelined: while the page draws frame i+1,
+ * Node labels and encodes frame i, so the browser and Node keep both cores busy.
+ */
+import { loadMeshFile } from '../geometry/mesh-files.js';
+import { computeObjectLabels } from '../labels/bop-gt.js';
+import { decodePixels } from '../labels/pixels.js';
+import { settle } from '../physics/settle.js';
+import { Renderer } from '../render/driver.js';
+import { frameToPageJob } from '../render/job.js';
+import { DEPTH_UNIT_M } from '../render/protocol.js';
+import type { FrameDescription } from '../scene/frame.js';
+import { loadScene, type LoadedScene } from '../scene/load.js';
+import { buildCatalog, type ModelCatalog } from '../scene/models.js';
+import type { SceneSpec } from '../scene/schema.js';
+import { sampleFrame } from '../sampling/frame.js';
+import { BopWriter, type Format } from '../writers/bop.js';
+import { UserError } from '../errors.js';
+import type { TriMesh } from '../geometry/types.js';
+import { basename } from 'node:path';
+
+export interface RenderDatasetOptions {
+  scene: string;
+  out: string;
+  frames: number;
+  start?: number;
+  seed?: number;
+  width?: number;
+  height?: number;
+  formats?: Format[];
+  /** Frames rendered ahead of the one being written. */
+  inFlight?: number;
+  onLog?: (message: string) => void;
+  onFrame?: (done: number, total: number) => void;
+  /** Stop after the frames in flight (Ctrl-C): they are written and indexed, nothing is half done. */
+  signal?: AbortSignal;
+}
+
+export interface RenderSummary {
+  frames: number;
+  seconds: number;
+  frames_per_second: number;
+  out: string;
+  gl_renderer: string;
+}
+
+/** Resize the image, scaling the intrinsics with it (pixel centres stay at integer coordinates). */
+export function resizeScene(spec: SceneSpec, width?: number, height?: number): SceneSpec {
+  if (!width && !height) return spec;
+  const W = width ?? spec.image.width, H = height ?? spec.image.height;
+  const sx = W / spec.image.width, sy = H / spec.image.height;
+  const k = spec.camera.intrinsics;
+  return {
+    ...spec,
+    image: { width: W, height: H },
+    camera: { ...spec.camera, intrinsics: { fx: k.fx * sx, fy: k.fy * sy, cx: (k.cx + 0.5) * sx - 0.5, cy: (k.cy + 0.5) * sy - 0.5 } },
+  };
+}
+
+/** The scene's meshes as the renderer needs them: every model and the support, by key. */
+export function rendererMeshes(catalog: ModelCatalog): Map<string, TriMesh> {
+  const meshes = new Map<string, TriMesh>(catalog.models.map((m) => [m.key, m.mesh]));
+  meshes.set(catalog.support.key, catalog.support.mesh);
+  return meshes;
+}
+
+export async function prepareScene(scenePath: string, width?: number, height?: number): Promise<{ scene: LoadedScene; spec: SceneSpec; catalog: ModelCatalog }> {
+  const scene = loadScene(scenePath);
+  const spec = resizeScene(scene.spec, width, height);
+  const catalog = await buildCatalog(scene, loadMeshFile);
+  return { scene, spec, catalog };
+}
+
+export function sampleSettledFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number, index: number): FrameDescription {
+  return sampleFrame(spec, catalog, seed, index, settle);
+}
+
+export async function renderDataset(options: RenderDatasetOptions): Promise<RenderSummary> {
+  const start = options.start ?? 0;
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(options.frames) || options.frames < 1) throw new UserError(`--frames: expected a positive integer, got ${options.frames}`);
+  if (!Number.isInteger(start) || start < 0) throw new UserError(`--start: expected a non-negative integer, got ${start}`);
+  const formats = new Set<Format>(options.formats ?? ['bop', 'coco']);
+  const { scene, spec, catalog } = await prepareScene(options.scene, options.width, options.height);
+  const identity = {
+    scene: basename(scene.path),
+    classes: spec.objects.map((c) => c.class),
+    models: catalog.models.map((m) => ({ obj_id: m.objId, key: m.key, class: m.className })),
+    width: spec.image.width,
+    height: spec.image.height,
+  };
+  const writer = new BopWriter(options.out, catalog, identity, formats);
+  const k = spec.camera.intrinsics;
+  await writer.prepare({ ...k, width: spec.image.width, height: spec.image.height, depthScale: DEPTH_UNIT_M * 1000 });
+
+  const renderer = await Renderer.launch(rendererMeshes(catalog), {
+    width: spec.image.width,
+    height: spec.image.height,
+    samples: spec.render.samples,
+    shadowMapSize: spec.render.shadow_map_size,
+    log: options.onLog,
+  });
+  const started = performance.now();
+  let done = 0;
+  const queue: Promise<void>[] = [];
+  try {
+    const inFlight = Math.max(1, options.inFlight ?? 2);
+    for (let index = start; index < start + options.frames; index++) {
+      if (options.signal?.aborted) break;
+      const frame = sampleSettledFrame(spec, catalog, seed, index);
+      const written = renderer.render(frameToPageJob(frame)).then(async (pixels) => {
+        const images = decodePixels(pixels, spec.image.width, spec.image.height);
+        const labels = computeObjectLabels(frame, catalog, images);
+        await writer.writeFrame(frame, images, labels);
+        options.onFrame?.(++done, options.frames);
+      });
+      // Keep failures attached so none goes unhandled while we wait on an earlier frame.
+      written.catch(() => undefined);
+      queue.push(written);
+      if (queue.length >= inFlight) await queue.shift();
+    }
+    await Promise.all(queue);
+  } catch (error) {
+    // Frames already written stay valid: wait for them, index them, then report the failure.
+    await Promise.allSettled(queue);
+    await renderer.close();
+    await writer.finish();
+    throw error;
+  }
+  await renderer.close();
+  await writer.finish();
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    frames: done,
+    seconds: Number(seconds.toFixed(3)),
+    frames_per_second: Number((done / seconds).toFixed(2)),
+    out: options.out,
+    gl_renderer: renderer.glRenderer,
+  };
+}

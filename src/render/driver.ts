@@ -1,0 +1,181 @@
+/**
+ * The Node side of the renderer: serves the page and the meshes on loopback, hands the page
+ * one job at a time and receives its pixels as a binary POST body (never base64 or JSON).
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { Page } from 'puppeteer';
+import type { TriMesh } from '../geometry/types.js';
+import { launchBrowser, type GlBackend, type LaunchedBrowser } from './browser.js';
+import { encodeMeshAsset, type PageInit, type PageJob, type PageTimings } from './protocol.js';
+
+export interface RendererOptions {
+  width: number;
+  height: number;
+  samples?: number;
+  shadowMapSize?: number;
+  /** Called once with the GL renderer string. */
+  log?: (message: string) => void;
+}
+
+/** Pixels of one frame, rows bottom-up as GL reads them. */
+export interface RenderedPixels {
+  color: Buffer; // RGBA8
+  instanceDepth: Buffer; // RGBA8: id lo, id hi, depth lo, depth hi
+  timings: PageTimings;
+}
+
+let pageBundle: Promise<string> | undefined;
+
+/** The page script, bundled in memory from source so it can never be stale. */
+function bundlePage(): Promise<string> {
+  // From source (src/render/driver.ts) or from the CLI bundle (dist/cli.js).
+  const entry = [new URL('./page/page.ts', import.meta.url), new URL('../src/render/page/page.ts', import.meta.url)]
+    .map((url) => fileURLToPath(url))
+    .find((path) => existsSync(path));
+  if (!entry) throw new Error('the page source src/render/page/page.ts is missing from the installation');
+  pageBundle ??= build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  }).then((result) => result.outputFiles[0].text);
+  return pageBundle;
+}
+
+const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8"><style>html,body{margin:0;background:#000}</style></head>
+<body><canvas id="canvas"></canvas><script src="/page.js"></script></body></html>`;
+
+export class Renderer {
+  private queue: Promise<unknown> = Promise.resolve();
+  private pending = new Map<number, { resolve: (pixels: Buffer) => void; reject: (error: Error) => void }>();
+  private constructor(
+    private readonly server: Server,
+    private readonly baseUrl: string,
+    private readonly launched: LaunchedBrowser,
+    private readonly page: Page,
+    readonly options: Required<Omit<RendererOptions, 'log'>>,
+    readonly glRenderer: string,
+  ) {}
+
+  static async launch(meshes: Map<string, TriMesh>, options: RendererOptions): Promise<Renderer> {
+    const settings = { samples: 4, shadowMapSize: 1024, ...options, log: undefined };
+    delete (settings as { log?: unknown }).log;
+    const script = await bundlePage();
+    const assets = new Map<string, Buffer>();
+    for (const [key, mesh] of meshes) assets.set(key, encodeMeshAsset(mesh.positions, mesh.normals, mesh.indices));
+    const routes = { script, assets, upload: (_frame: number, _body: Buffer) => {} };
+    const server = createServer((request, response) => serve(routes, request, response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    let lastError: Error | undefined;
+    for (const backend of ['gl-egl', 'swiftshader'] as GlBackend[]) {
+      let launched: LaunchedBrowser | undefined;
+      try {
+        launched = await launchBrowser(backend);
+        const page = await launched.browser.newPage();
+        const pageErrors: string[] = [];
+        page.on('pageerror', (error) => pageErrors.push(String(error)));
+        await page.setViewport({ width: settings.width, height: settings.height, deviceScaleFactor: 1 });
+        await page.goto(`${baseUrl}/`, { waitUntil: 'load' });
+        const init: PageInit = {
+          width: settings.width,
+          height: settings.height,
+          samples: settings.samples,
+          shadowMapSize: settings.shadowMapSize,
+          meshes: [...meshes.keys()].map((key) => ({ key, url: `${baseUrl}/mesh/${encodeURIComponent(key)}` })),
+        };
+        const glRenderer = await page.evaluate((i) => window.robosynth.init(i), init);
+        if (pageErrors.length) throw new Error(pageErrors.join('; '));
+        options.log?.(`WebGL: ${glRenderer} (backend ${backend})`);
+        const renderer = new Renderer(server, baseUrl, launched, page, settings, glRenderer);
+        routes.upload = (frame, body) => renderer.receive(frame, body);
+        return renderer;
+      } catch (error) {
+        lastError = error as Error;
+        await launched?.close();
+      }
+    }
+    server.close();
+    throw new Error(`could not start a WebGL2 renderer in headless Chromium: ${lastError?.message}`);
+  }
+
+  private receive(frame: number, body: Buffer): void {
+    const waiter = this.pending.get(frame);
+    if (!waiter) return;
+    this.pending.delete(frame);
+    waiter.resolve(body);
+  }
+
+  /**
+   * Render one job; resolves with the frame's pixels once they have arrived in Node. Jobs may be
+   * submitted before earlier ones resolve: the page renders them in order while earlier uploads
+   * are still in flight, which keeps the browser busy while Node labels and writes.
+   */
+  render(job: Omit<PageJob, 'uploadUrl'>): Promise<RenderedPixels> {
+    if (this.pending.has(job.frame)) return Promise.reject(new Error(`frame ${job.frame} is already being rendered`));
+    const arrived = new Promise<Buffer>((resolve, reject) => this.pending.set(job.frame, { resolve, reject }));
+    const full: PageJob = { ...job, uploadUrl: `${this.baseUrl}/pixels/${job.frame}` };
+    const evaluated = this.queue.then(() => this.page.evaluate((j) => window.robosynth.render(j), full));
+    this.queue = evaluated.then(() => undefined, () => undefined);
+    return evaluated.then(
+      async (timings) => {
+        const body = await arrived;
+        const size = this.options.width * this.options.height * 4;
+        if (body.length !== 2 * size) throw new Error(`frame ${job.frame}: expected ${2 * size} bytes of pixels, got ${body.length}`);
+        return { color: body.subarray(0, size), instanceDepth: body.subarray(size), timings };
+      },
+      (error: Error) => {
+        this.pending.delete(job.frame);
+        throw new Error(`rendering frame ${job.frame} failed in the page: ${error?.message ?? String(error)}`);
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const waiter of this.pending.values()) waiter.reject(new Error('renderer closed'));
+    this.pending.clear();
+    await this.launched.close();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+interface Routes {
+  script: string;
+  assets: Map<string, Buffer>;
+  upload: (frame: number, body: Buffer) => void;
+}
+
+function serve(routes: Routes, request: IncomingMessage, response: ServerResponse): void {
+  const url = request.url ?? '/';
+  const send = (status: number, type: string, body: string | Buffer) => {
+    response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    response.end(body);
+  };
+  if (request.method === 'GET' && url === '/') return send(200, 'text/html', PAGE_HTML);
+  if (request.method === 'GET' && url === '/page.js') return send(200, 'text/javascript', routes.script);
+  if (request.method === 'GET' && url.startsWith('/mesh/')) {
+    const asset = routes.assets.get(decodeURIComponent(url.slice('/mesh/'.length)));
+    return asset ? send(200, 'application/octet-stream', asset) : send(404, 'text/plain', 'no such mesh');
+  }
+  if (request.method === 'POST' && url.startsWith('/pixels/')) {
+    const frame = Number(url.slice('/pixels/'.length));
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      routes.upload(frame, Buffer.concat(chunks));
+      send(200, 'text/plain', 'ok');
+    });
+    return;
+  }
+  send(404, 'text/plain', 'not found');
+}

@@ -1,0 +1,302 @@
+/**
+ * The page side of the renderer, bundled by esbuild and run in headless Chromium.
+ * It turns a PageJob (already in the GL camera frame) into pixels and POSTs them back as
+ * binary. It holds no randomness and no conventions of its own.
+ */
+import { Engine } from '@babylonjs/core/Engines/engine.js';
+import { Scene } from '@babylonjs/core/scene.js';
+import { Matrix, Vector3, Quaternion } from '@babylonjs/core/Maths/math.vector.js';
+import { Color3, Color4 } from '@babylonjs/core/Maths/math.color.js';
+import { TargetCamera } from '@babylonjs/core/Cameras/targetCamera.js';
+import { Mesh } from '@babylonjs/core/Meshes/mesh.js';
+import { VertexData } from '@babylonjs/core/Meshes/mesh.vertexData.js';
+import { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
+import { Material } from '@babylonjs/core/Materials/material.js';
+// scene.isReady() consults the default material of meshes that have none.
+import '@babylonjs/core/Materials/standardMaterial.js';
+import { ShaderMaterial } from '@babylonjs/core/Materials/shaderMaterial.js';
+import { Effect } from '@babylonjs/core/Materials/effect.js';
+import { RenderTargetTexture } from '@babylonjs/core/Materials/Textures/renderTargetTexture.js';
+import { Constants } from '@babylonjs/core/Engines/constants.js';
+import { DirectionalLight } from '@babylonjs/core/Lights/directionalLight.js';
+import { PointLight } from '@babylonjs/core/Lights/pointLight.js';
+import { HemisphericLight } from '@babylonjs/core/Lights/hemisphericLight.js';
+import { ShadowGenerator } from '@babylonjs/core/Lights/Shadows/shadowGenerator.js';
+import '@babylonjs/core/Lights/Shadows/shadowGeneratorSceneComponent.js';
+import type { Light } from '@babylonjs/core/Lights/light.js';
+import type { PageInit, PageJob, PageItem, PageLight, PageTimings } from '../protocol.js';
+
+Effect.ShadersStore['instanceDepthVertexShader'] = `
+precision highp float;
+attribute vec3 position;
+uniform mat4 world;
+uniform mat4 viewProjection;
+varying float vDepth;
+void main(void) {
+  vec4 p = world * vec4(position, 1.0);
+  // The view matrix is the identity (the job is in camera coordinates): depth is -z.
+  vDepth = -p.z;
+  gl_Position = viewProjection * p;
+}`;
+
+Effect.ShadersStore['instanceDepthFragmentShader'] = `
+precision highp float;
+uniform vec2 idBytes;
+uniform float depthScale;
+varying float vDepth;
+void main(void) {
+  float d = clamp(floor(vDepth * depthScale + 0.5), 0.0, 65535.0);
+  float hi = floor(d / 256.0);
+  float lo = d - hi * 256.0;
+  gl_FragColor = vec4(idBytes.x / 255.0, idBytes.y / 255.0, lo / 255.0, hi / 255.0);
+}`;
+
+interface Slot {
+  mesh: Mesh;
+  pbr: PBRMaterial;
+  idMaterial: ShaderMaterial;
+}
+
+class PageRenderer {
+  private readonly engine: Engine;
+  private readonly scene: Scene;
+  private readonly camera: TargetCamera;
+  private readonly idTarget: RenderTargetTexture;
+  private readonly prototypes = new Map<string, Mesh>();
+  private readonly slots = new Map<string, Slot[]>();
+  private lights: Light[] = [];
+  private shadowGenerators: (ShadowGenerator | undefined)[] = [];
+  private lightSpecs: PageLight[] = [];
+  private uploadError: string | undefined;
+  private readonly gl: WebGL2RenderingContext;
+  private readonly colorPixels: Uint8Array<ArrayBuffer>;
+  private readonly idPixels: Uint8Array<ArrayBuffer>;
+
+  constructor(private readonly init: PageInit, canvas: HTMLCanvasElement) {
+    canvas.width = init.width;
+    canvas.height = init.height;
+    this.engine = new Engine(canvas, init.samples > 1, {
+      preserveDrawingBuffer: false,
+      stencil: false,
+      antialias: init.samples > 1,
+      adaptToDeviceRatio: false,
+      powerPreference: 'high-performance',
+    }, false);
+    this.engine.setSize(init.width, init.height);
+    this.gl = (this.engine as unknown as { _gl: WebGL2RenderingContext })._gl;
+    this.scene = new Scene(this.engine);
+    this.scene.useRightHandedSystem = true;
+    this.scene.skipPointerMovePicking = true;
+    this.scene.autoClear = true;
+    this.camera = new TargetCamera('camera', Vector3.Zero(), this.scene);
+    // Everything arrives in camera coordinates: the view is the identity, always.
+    const identity = Matrix.Identity();
+    this.camera.getViewMatrix = () => identity;
+    this.scene.activeCamera = this.camera;
+    this.idTarget = new RenderTargetTexture('instance-depth', { width: init.width, height: init.height }, this.scene, {
+      generateMipMaps: false,
+      type: Constants.TEXTURETYPE_UNSIGNED_BYTE,
+      samplingMode: Constants.TEXTURE_NEAREST_SAMPLINGMODE,
+      generateDepthBuffer: true,
+      generateStencilBuffer: false,
+      samples: 1,
+    });
+    this.idTarget.clearColor = new Color4(0, 0, 0, 0);
+    this.idTarget.renderList = [];
+    this.colorPixels = new Uint8Array(init.width * init.height * 4);
+    this.idPixels = new Uint8Array(init.width * init.height * 4);
+  }
+
+  async load(): Promise<void> {
+    for (const asset of this.init.meshes) {
+      const response = await fetch(asset.url);
+      if (!response.ok) throw new Error(`mesh ${asset.key}: HTTP ${response.status}`);
+      const buffer = await response.arrayBuffer();
+      const header = new Uint32Array(buffer, 0, 2);
+      const vertexCount = header[0];
+      const indexCount = header[1];
+      let offset = 8;
+      const positions = new Float32Array(buffer, offset, vertexCount * 3);
+      offset += vertexCount * 12;
+      const normals = new Float32Array(buffer, offset, vertexCount * 3);
+      offset += vertexCount * 12;
+      const indices = new Uint32Array(buffer, offset, indexCount);
+      const mesh = new Mesh(`proto-${asset.key}`, this.scene);
+      const data = new VertexData();
+      data.positions = positions;
+      data.normals = normals;
+      data.indices = indices;
+      data.applyToMesh(mesh, false);
+      mesh.setEnabled(false);
+      mesh.isPickable = false;
+      this.prototypes.set(asset.key, mesh);
+      this.slots.set(asset.key, []);
+    }
+  }
+
+  private slot(key: string, index: number): Slot {
+    const list = this.slots.get(key);
+    const proto = this.prototypes.get(key);
+    if (!list || !proto) throw new Error(`unknown mesh ${key}`);
+    while (list.length <= index) {
+      const mesh = proto.clone(`${key}-${list.length}`, null, true, false) as Mesh;
+      mesh.rotationQuaternion = new Quaternion();
+      // Our meshes wind counter-clockwise (front faces), as OpenGL, glTF and STL do.
+      mesh.sideOrientation = Material.CounterClockWiseSideOrientation;
+      mesh.isPickable = false;
+      mesh.alwaysSelectAsActiveMesh = true;
+      const pbr = new PBRMaterial(`${key}-${list.length}-pbr`, this.scene);
+      pbr.backFaceCulling = true;
+      mesh.material = pbr;
+      const idMaterial = new ShaderMaterial(`${key}-${list.length}-id`, this.scene, { vertex: 'instanceDepth', fragment: 'instanceDepth' }, {
+        attributes: ['position'],
+        uniforms: ['world', 'viewProjection', 'idBytes', 'depthScale'],
+      });
+      idMaterial.backFaceCulling = true;
+      this.idTarget.setMaterialForRendering(mesh, idMaterial);
+      this.idTarget.renderList!.push(mesh);
+      list.push({ mesh, pbr, idMaterial });
+    }
+    return list[index];
+  }
+
+  /** Lights persist across frames while their types stay the same: shadow maps and shaders are reused. */
+  private setLights(lights: PageLight[]): void {
+    const sameLayout = lights.length === this.lightSpecs.length && lights.every((l, i) => l.type === this.lightSpecs[i].type
+      && (l.type === 'hemispheric' || l.shadows === (this.lightSpecs[i] as { shadows: boolean }).shadows));
+    if (!sameLayout) {
+      for (const generator of this.shadowGenerators) generator?.dispose();
+      for (const light of this.lights) light.dispose();
+      this.lights = lights.map((spec, i) => {
+        if (spec.type === 'directional') return new DirectionalLight(`light-${i}`, new Vector3(0, 0, -1), this.scene);
+        if (spec.type === 'point') return new PointLight(`light-${i}`, Vector3.Zero(), this.scene);
+        return new HemisphericLight(`light-${i}`, new Vector3(0, 1, 0), this.scene);
+      });
+      this.shadowGenerators = lights.map((spec, i) => {
+        if (spec.type === 'hemispheric' || !spec.shadows) return undefined;
+        const generator = new ShadowGenerator(this.init.shadowMapSize, this.lights[i] as DirectionalLight | PointLight);
+        generator.usePercentageCloserFiltering = true;
+        generator.filteringQuality = ShadowGenerator.QUALITY_LOW;
+        generator.bias = 0.002;
+        return generator;
+      });
+    }
+    this.lightSpecs = lights;
+    lights.forEach((spec, i) => {
+      const light = this.lights[i];
+      if (spec.type === 'directional') {
+        const directional = light as DirectionalLight;
+        directional.direction.set(...spec.direction);
+        // Babylon fits the shadow frustum to the casters; the position only has to be up-light of them.
+        directional.position = directional.direction.scale(-5);
+      } else if (spec.type === 'point') {
+        (light as PointLight).position.set(...spec.position);
+      } else {
+        const hemi = light as HemisphericLight;
+        hemi.direction.set(...spec.direction);
+        hemi.groundColor.set(...spec.groundColor);
+      }
+      light.diffuse.set(...spec.color);
+      light.specular.set(...spec.color);
+      light.intensity = spec.intensity;
+    });
+  }
+
+  private placeItems(items: PageItem[]): void {
+    const used = new Map<string, number>();
+    for (const item of items) {
+      const index = used.get(item.mesh) ?? 0;
+      used.set(item.mesh, index + 1);
+      const slot = this.slot(item.mesh, index);
+      slot.mesh.setEnabled(true);
+      Matrix.FromArray(item.matrix).decompose(slot.mesh.scaling, slot.mesh.rotationQuaternion!, slot.mesh.position);
+      slot.pbr.albedoColor.set(item.color[0], item.color[1], item.color[2]);
+      slot.pbr.metallic = item.metallic;
+      slot.pbr.roughness = item.roughness;
+      slot.mesh.receiveShadows = item.receiveShadows;
+      slot.idMaterial.setVector2('idBytes', { x: item.id & 0xff, y: (item.id >> 8) & 0xff } as never);
+      slot.idMaterial.setFloat('depthScale', 1e4);
+      for (const generator of this.shadowGenerators) {
+        if (!generator) continue;
+        if (item.castShadows) generator.addShadowCaster(slot.mesh, false);
+        else generator.removeShadowCaster(slot.mesh, false);
+      }
+    }
+    for (const [key, list] of this.slots) {
+      const count = used.get(key) ?? 0;
+      for (let i = count; i < list.length; i++) list[i].mesh.setEnabled(false);
+    }
+  }
+
+  /** Babylon skips a mesh whose shaders are still compiling: a frame must wait for all of them. */
+  private async whenReady(): Promise<void> {
+    const ready = () => this.scene.isReady(true) && this.enabledSlots().every((slot) => slot.idMaterial.isReady(slot.mesh, false));
+    for (let i = 0; !ready(); i++) {
+      if (i > 2000) throw new Error('shaders did not compile within 20 s');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  private enabledSlots(): Slot[] {
+    return [...this.slots.values()].flat().filter((slot) => slot.mesh.isEnabled());
+  }
+
+  async render(job: PageJob): Promise<PageTimings> {
+    if (this.uploadError) throw new Error(this.uploadError);
+    const t0 = performance.now();
+    this.camera.freezeProjectionMatrix(Matrix.FromArray(job.projection));
+    this.scene.clearColor = new Color4(job.clearColor[0], job.clearColor[1], job.clearColor[2], 1);
+    this.setLights(job.lights);
+    this.placeItems(job.items);
+    await this.whenReady();
+    const gl = this.gl;
+    const { width, height } = this.init;
+    // Instance/depth pass into its own single-sample target, then the colour pass on the canvas.
+    this.scene.customRenderTargets = [this.idTarget];
+    this.scene.render();
+    const t1 = performance.now();
+    gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, this.colorPixels);
+    const framebuffer = (this.idTarget.renderTarget as unknown as { _framebuffer: WebGLFramebuffer })._framebuffer;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
+    gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, this.idPixels);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    const t2 = performance.now();
+    // Blob copies the pixels, so the next frame can render while this upload is in flight.
+    const body = new Blob([this.colorPixels, this.idPixels]);
+    const frame = job.frame;
+    fetch(job.uploadUrl, { method: 'POST', body }).then(
+      (response) => { if (!response.ok) this.uploadError = `upload of frame ${frame} failed: HTTP ${response.status}`; },
+      (error) => { this.uploadError = `upload of frame ${frame} failed: ${error}`; },
+    );
+    return { renderMs: t1 - t0, readMs: t2 - t1, uploadMs: performance.now() - t2 };
+  }
+
+  glRenderer(): string {
+    const gl = this.gl;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    return `${gl.getParameter(gl.VERSION)} | ${info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)}`;
+  }
+}
+
+declare global {
+  interface Window {
+    robosynth: {
+      init(init: PageInit): Promise<string>;
+      render(job: PageJob): Promise<PageTimings>;
+    };
+  }
+}
+
+let renderer: PageRenderer | undefined;
+window.robosynth = {
+  async init(init: PageInit): Promise<string> {
+    const canvas = document.getElementById('canvas') as HTMLCanvasElement;
+    renderer = new PageRenderer(init, canvas);
+    await renderer.load();
+    return renderer.glRenderer();
+  },
+  render(job: PageJob): Promise<PageTimings> {
+    if (!renderer) throw new Error('render before init');
+    return renderer.render(job);
+  },
+};

@@ -1,0 +1,79 @@
+/**
+ * What Node sends the page and what the page sends back. Everything here is already in the
+ * render frame (the GL camera frame: x right, y up, z backwards, metres), so the page only
+ * rasterizes: it never samples, converts conventions or decides anything.
+ */
+
+/** A column-major 4x4 matrix, as WebGL and Babylon's Matrix.FromArray take it. */
+export type Mat4 = number[];
+export type RGB = [number, number, number];
+
+export interface PageMeshAsset {
+  key: string;
+  /** URL (on the driver's loopback server) of the binary mesh: see encodeMeshAsset. */
+  url: string;
+}
+
+export interface PageInit {
+  width: number;
+  height: number;
+  /** MSAA samples for the colour pass (the instance pass never antialiases). */
+  samples: number;
+  shadowMapSize: number;
+  meshes: PageMeshAsset[];
+}
+
+export type PageLight =
+  | { type: 'directional'; direction: [number, number, number]; color: RGB; intensity: number; shadows: boolean }
+  | { type: 'point'; position: [number, number, number]; color: RGB; intensity: number; shadows: boolean }
+  | { type: 'hemispheric'; direction: [number, number, number]; color: RGB; groundColor: RGB; intensity: number };
+
+export interface PageItem {
+  mesh: string;
+  /** Model to GL camera frame. */
+  matrix: Mat4;
+  /** Value written to the instance pass: 0 is background, 0xffff unlabeled structure. */
+  id: number;
+  color: RGB;
+  metallic: number;
+  roughness: number;
+  castShadows: boolean;
+  receiveShadows: boolean;
+}
+
+export interface PageJob {
+  frame: number;
+  /** GL projection (column-major) that reproduces the OpenCV intrinsics exactly. */
+  projection: Mat4;
+  clearColor: RGB;
+  lights: PageLight[];
+  items: PageItem[];
+  /** Where the page POSTs the pixels (binary body: colour RGBA8 then instance/depth RGBA8, both bottom-up). */
+  uploadUrl: string;
+}
+
+/** Where the page spent a frame's time (ms), for the benchmark. */
+export interface PageTimings {
+  renderMs: number;
+  readMs: number;
+  uploadMs: number;
+}
+
+/** Instance-pass encoding: R,G = id (little-endian 16 bit); B,A = depth along the optical axis in DEPTH_UNIT metres. */
+export const DEPTH_UNIT_M = 1e-4;
+export const ID_BACKGROUND = 0;
+export const ID_UNLABELED = 0xffff;
+
+/** Binary mesh asset: [u32 vertexCount][u32 indexCount][f32 positions][f32 normals][u32 indices], little-endian. */
+export function encodeMeshAsset(positions: Float32Array, normals: Float32Array, indices: Uint32Array): Buffer {
+  const vertexCount = positions.length / 3;
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(vertexCount, 0);
+  header.writeUInt32LE(indices.length, 4);
+  return Buffer.concat([
+    header,
+    Buffer.from(positions.buffer, positions.byteOffset, positions.byteLength),
+    Buffer.from(normals.buffer, normals.byteOffset, normals.byteLength),
+    Buffer.from(indices.buffer, indices.byteOffset, indices.byteLength),
+  ]);
+}

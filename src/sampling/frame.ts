@@ -1,0 +1,182 @@
+/**
+ * Sampling a frame: camera, lights, materials and drop poses from (seed, frame index) alone,
+ * then settling the drop in physics. A frame whose objects fall off or interpenetrate is
+ * resampled with the next attempt's stream, so the result is still a function of (seed, index).
+ */
+import { axisAngleToMat3, cross, IDENTITY3, mulMat3, normalize, quatToMat3 } from '../geometry/transforms.js';
+import type { Mat3, Pose, Vec3 } from '../geometry/types.js';
+import type { SettleInput, SettleResult } from '../physics/settle.js';
+import { UserError } from '../errors.js';
+import type { FrameCamera, FrameDescription, FrameInstance, FrameLight, Material, RGB } from '../scene/frame.js';
+import type { Model, ModelCatalog } from '../scene/models.js';
+import type { ColorSpec, MaterialSpec, SceneSpec } from '../scene/schema.js';
+import { Rng } from './rng.js';
+
+const DEG = Math.PI / 180;
+
+export type Settle = (input: SettleInput) => SettleResult;
+
+function hsvToRgb(h: number, s: number, v: number): RGB {
+  const f = (n: number) => {
+    const k = (n + h / 60) % 6;
+    return v - v * s * Math.max(0, Math.min(k, 4 - k, 1));
+  };
+  return [f(5), f(3), f(1)];
+}
+
+export function sampleColor(rng: Rng, spec: ColorSpec): RGB {
+  if (Array.isArray(spec)) return [...spec] as RGB;
+  return hsvToRgb(rng.range(spec.hue_deg) % 360, rng.range(spec.saturation), rng.range(spec.value));
+}
+
+export function sampleMaterial(rng: Rng, spec: MaterialSpec): Material {
+  return { color: sampleColor(rng, spec.color), roughness: rng.range(spec.roughness), metallic: rng.range(spec.metallic) };
+}
+
+/** Camera on a shell around a jittered look-at target, OpenCV axes, world Z as up. */
+export function sampleCamera(rng: Rng, spec: SceneSpec): FrameCamera {
+  const { pose, intrinsics, clip } = spec.camera;
+  const target = pose.target.map((c, i) => c + rng.range(pose.target_jitter[i]) * (2 * rng.next() - 1)) as Vec3;
+  const distance = rng.range(pose.distance);
+  const elevation = rng.range(pose.elevation_deg) * DEG;
+  const azimuth = rng.range(pose.azimuth_deg) * DEG;
+  const roll = rng.range(pose.roll_deg) * DEG;
+  const position: Vec3 = [
+    target[0] + distance * Math.cos(elevation) * Math.cos(azimuth),
+    target[1] + distance * Math.cos(elevation) * Math.sin(azimuth),
+    target[2] + distance * Math.sin(elevation),
+  ];
+  const z = normalize([target[0] - position[0], target[1] - position[1], target[2] - position[2]]);
+  const x = normalize(cross(z, [0, 0, 1]));
+  const y = cross(z, x);
+  // Columns are the camera axes in the world; roll turns the image about the optical axis.
+  const look: Mat3 = [x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2]];
+  const R = roll === 0 ? look : mulMat3(look, axisAngleToMat3([0, 0, 1], roll));
+  return {
+    width: spec.image.width,
+    height: spec.image.height,
+    fx: intrinsics.fx,
+    fy: intrinsics.fy,
+    cx: intrinsics.cx,
+    cy: intrinsics.cy,
+    near: clip.near,
+    far: clip.far,
+    pose: { R, t: position },
+  };
+}
+
+export function sampleLights(rng: Rng, spec: SceneSpec): FrameLight[] {
+  return spec.lights.map((light): FrameLight => {
+    if (light.type === 'directional') {
+      const elevation = rng.range(light.elevation_deg) * DEG;
+      const azimuth = rng.range(light.azimuth_deg) * DEG;
+      // The light sits at (elevation, azimuth) and shines towards the origin.
+      const direction: Vec3 = [-Math.cos(elevation) * Math.cos(azimuth), -Math.cos(elevation) * Math.sin(azimuth), -Math.sin(elevation)];
+      return { type: 'directional', direction, color: [...light.color] as RGB, intensity: rng.range(light.intensity), shadows: light.shadows };
+    }
+    if (light.type === 'point') {
+      const position = light.position.map((r) => rng.range(r)) as Vec3;
+      return { type: 'point', position, color: [...light.color] as RGB, intensity: rng.range(light.intensity), shadows: light.shadows };
+    }
+    return { type: 'hemispheric', color: [...light.color] as RGB, groundColor: [...light.ground_color] as RGB, intensity: rng.range(light.intensity) };
+  });
+}
+
+interface Drop {
+  model: Model;
+  mass: number;
+  material: Material;
+  pose: Pose;
+}
+
+/** Drop poses spread over the region; where the region is full, the next layer goes higher. */
+function sampleDrops(rng: Rng, spec: SceneSpec, catalog: ModelCatalog): Drop[] {
+  const drops: Drop[] = [];
+  const placed: { x: number; y: number; r: number; layer: number }[] = [];
+  const { region } = spec.placement;
+  spec.objects.forEach((cls, classIndex) => {
+    const count = rng.int(cls.count);
+    for (let k = 0; k < count; k++) {
+      const variants = catalog.byClass[classIndex];
+      const model = variants[Math.min(variants.length - 1, Math.floor(rng.next() * variants.length))];
+      const material = sampleMaterial(rng, cls.material);
+      const mass = rng.range(cls.mass);
+      const R = cls.orientation === 'upright' ? axisAngleToMat3([0, 0, 1], rng.uniform(0, 2 * Math.PI)) : quatToMat3(rng.quaternion());
+      const r = cls.orientation === 'upright' ? Math.max(model.radius, 1e-3) : model.radius;
+      let layer = 0;
+      let x = 0, y = 0;
+      for (;; layer++) {
+        let found = false;
+        for (let tries = 0; tries < 12 && !found; tries++) {
+          x = rng.uniform(region.x[0], region.x[1]);
+          y = rng.uniform(region.y[0], region.y[1]);
+          found = placed.every((p) => p.layer !== layer || Math.hypot(p.x - x, p.y - y) > p.r + r);
+        }
+        if (found) break;
+      }
+      placed.push({ x, y, r, layer });
+      const lift = cls.orientation === 'upright' ? model.halfHeight : model.radius;
+      const z = rng.range(spec.placement.drop_height) + lift + layer * 2.2 * maxRadius(catalog);
+      drops.push({ model, mass, material, pose: { R, t: [x, y, z] } });
+    }
+  });
+  return drops;
+}
+
+function maxRadius(catalog: ModelCatalog): number {
+  return Math.max(...catalog.models.map((m) => m.radius));
+}
+
+export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number, index: number, settle: Settle): FrameDescription {
+  const camera = sampleCamera(new Rng(seed, index, 'camera'), spec);
+  const lights = sampleLights(new Rng(seed, index, 'lights'), spec);
+  const supportMaterial = sampleMaterial(new Rng(seed, index, 'support'), spec.support.material);
+  const physics = spec.physics;
+  const supportThickness = spec.support.type === 'table' ? spec.support.thickness : 0.01;
+  let lastProblem = '';
+  for (let attempt = 1; attempt <= physics.max_attempts; attempt++) {
+    const rng = new Rng(seed, index, 'objects', attempt);
+    const drops = sampleDrops(rng, spec, catalog);
+    const result = settle({
+      support: spec.support.type === 'table' ? { kind: 'table', size: spec.support.size, thickness: spec.support.thickness } : { kind: 'ground' },
+      bodies: drops.map((d) => ({ shape: d.model.collision, mass: d.mass, pose: d.pose })),
+      settings: {
+        timeStep: physics.time_step,
+        maxSteps: physics.max_steps,
+        gravity: physics.gravity,
+        friction: rng.range(physics.friction),
+        restitution: rng.range(physics.restitution),
+        sleepSpeed: physics.sleep_speed,
+        sleepTime: physics.sleep_time,
+        penetrationTolerance: physics.penetration_tolerance,
+        solverIterations: physics.solver_iterations,
+      },
+    });
+    if (result.problem) {
+      lastProblem = `${result.problem.kind}: ${result.problem.detail}`;
+      continue;
+    }
+    const instances: FrameInstance[] = drops.map((d, i) => ({
+      id: i + 1,
+      objId: d.model.objId,
+      className: d.model.className,
+      model: d.model.key,
+      material: d.material,
+      pose: result.poses[i],
+    }));
+    return {
+      seed,
+      index,
+      camera,
+      background: [...spec.background.color] as RGB,
+      lights,
+      support: { model: catalog.support.key, pose: { R: [...IDENTITY3], t: [0, 0, -supportThickness / 2] }, material: supportMaterial },
+      instances,
+      physics: { attempts: attempt, steps: result.steps },
+    };
+  }
+  throw new UserError(
+    `frame ${index} (seed ${seed}): the objects did not settle cleanly in ${physics.max_attempts} attempts (last: ${lastProblem}); ` +
+      'enlarge placement.region, lower the counts or raise physics.max_attempts',
+  );
+}

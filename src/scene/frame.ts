@@ -1,0 +1,57 @@
+/**
+ * The frame description: the one truth of a frame, plain and serializable. Sampling produces it
+ * from (seed, frame index) alone; physics settles its poses; the renderer and the labels are
+ * views of it. World frame: right-handed, Z up, metres.
+ */
+import type { Pose, Vec3 } from '../geometry/types.js';
+
+export type RGB = [number, number, number];
+
+export interface Material {
+  color: RGB;
+  roughness: number;
+  metallic: number;
+}
+
+export type FrameLight =
+  | { type: 'directional'; /** direction the light travels, world frame */ direction: Vec3; color: RGB; intensity: number; shadows: boolean }
+  | { type: 'point'; position: Vec3; color: RGB; intensity: number; shadows: boolean }
+  | { type: 'hemispheric'; color: RGB; groundColor: RGB; intensity: number };
+
+export interface FrameCamera {
+  width: number;
+  height: number;
+  /** OpenCV intrinsics: pixel (0, 0) has its centre at u = 0, v = 0. */
+  fx: number;
+  fy: number;
+  cx: number;
+  cy: number;
+  near: number;
+  far: number;
+  /** World from OpenCV camera (x right, y down, z forward). */
+  pose: Pose;
+}
+
+export interface FrameInstance {
+  /** 1-based, unique within the frame; the value of this instance in the instance pass. */
+  id: number;
+  objId: number;
+  className: string;
+  /** Key of the model in the catalog. */
+  model: string;
+  material: Material;
+  /** World from model, after physics. */
+  pose: Pose;
+}
+
+export interface FrameDescription {
+  seed: number;
+  index: number;
+  camera: FrameCamera;
+  background: RGB;
+  lights: FrameLight[];
+  support: { model: string; pose: Pose; material: Material };
+  instances: FrameInstance[];
+  /** How the poses came about, for the record. */
+  physics: { attempts: number; steps: number };
+}

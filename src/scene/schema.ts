@@ -1,0 +1,165 @@
+/**
+ * The one schema of scene files. Validation, the TypeScript types, `robosynth schema` (JSON
+ * Schema) and docs/scene-format.md all come from here. Unknown keys are errors everywhere:
+ * a typo must never be silently ignored.
+ *
+ * Units: metres, degrees where a name ends in _deg, colours linear RGB in [0, 1].
+ * World frame: right-handed, Z up; the support's top surface is the plane z = 0.
+ */
+import { z } from 'zod';
+
+const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+
+/** A value sampled per frame: a fixed number or a uniform [min, max] range. */
+export const range = (min = -Infinity, max = Infinity) =>
+  z.union([
+    finite.min(min).max(max),
+    z.tuple([finite.min(min).max(max), finite.min(min).max(max)]).refine(([a, b]) => a <= b, 'expected [min, max] with min <= max'),
+  ]).describe('a number, or [min, max] for a uniform draw');
+
+const vec3 = z.tuple([finite, finite, finite]);
+const unit = z.number().min(0).max(1);
+
+export const colorSpec = z.union([
+  z.tuple([unit, unit, unit]).describe('linear RGB in [0, 1]'),
+  z.strictObject({
+    hue_deg: range(0, 360).default([0, 360]),
+    saturation: range(0, 1).default([0.3, 0.9]),
+    value: range(0, 1).default([0.3, 0.9]),
+  }).describe('a random colour drawn in HSV'),
+]);
+
+export const materialSpec = z.strictObject({
+  color: colorSpec.default({ hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }),
+  roughness: range(0, 1).default([0.3, 0.9]),
+  metallic: range(0, 1).default(0),
+});
+
+const positive = finite.positive();
+
+const shapeFields = {
+  box: z.strictObject({ size: z.tuple([range(1e-4), range(1e-4), range(1e-4)]).describe('full extents along x, y, z (m)') }),
+  cylinder: z.strictObject({ radius: range(1e-4), height: range(1e-4) }).describe('axis along the model Z'),
+  sphere: z.strictObject({ radius: range(1e-4) }),
+  mesh: z.strictObject({
+    file: z.string().min(1).describe('glTF/GLB, OBJ or STL, relative to the scene file'),
+    unit: z.enum(['m', 'cm', 'mm']).default('m'),
+    up: z.enum(['z', 'y']).default('z').describe('the axis that is up in the file (glTF is y-up)'),
+    scale: positive.default(1),
+  }),
+};
+
+export const objectClass = z.strictObject({
+  class: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').describe('category name in BOP and COCO'),
+  box: shapeFields.box.optional(),
+  cylinder: shapeFields.cylinder.optional(),
+  sphere: shapeFields.sphere.optional(),
+  mesh: shapeFields.mesh.optional(),
+  variants: z.int().min(1).max(100).default(1).describe('procedural classes: how many differently sized models (each its own obj_id) are drawn from the size ranges'),
+  count: range(0, 100).default(1).describe('instances per frame: a number, or an integer drawn uniformly from [min, max] inclusive'),
+  mass: range(1e-4).default(0.2),
+  material: materialSpec.default({ color: { hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }, roughness: [0.3, 0.9], metallic: 0 }),
+  orientation: z.enum(['free', 'upright']).default('free').describe('initial drop orientation: any, or model Z up with a random yaw'),
+}).superRefine((value, ctx) => {
+  const shapes = (['box', 'cylinder', 'sphere', 'mesh'] as const).filter((key) => value[key] !== undefined);
+  if (shapes.length !== 1) {
+    ctx.addIssue({ code: 'custom', message: `expected exactly one of box, cylinder, sphere or mesh, got ${shapes.length ? shapes.join(', ') : 'none'}` });
+  }
+});
+
+export const lightSpec = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('directional'),
+    elevation_deg: range(-90, 90).default([35, 75]).describe('angle of the light above the horizon'),
+    azimuth_deg: range(-360, 360).default([0, 360]),
+    intensity: range(0).default([1.5, 3]),
+    color: z.tuple([unit, unit, unit]).default([1, 1, 1]),
+    shadows: z.boolean().default(true),
+  }),
+  z.strictObject({
+    type: z.literal('point'),
+    position: z.tuple([range(), range(), range()]),
+    intensity: range(0).default(1),
+    color: z.tuple([unit, unit, unit]).default([1, 1, 1]),
+    shadows: z.boolean().default(false),
+  }),
+  z.strictObject({
+    type: z.literal('hemispheric'),
+    intensity: range(0).default(0.6),
+    color: z.tuple([unit, unit, unit]).default([1, 1, 1]),
+    ground_color: z.tuple([unit, unit, unit]).default([0.25, 0.25, 0.25]),
+  }),
+]);
+
+export const supportSpec = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('table'),
+    size: z.tuple([positive, positive]).default([1.2, 0.8]).describe('x and y extents of the top (m)'),
+    thickness: positive.default(0.04),
+    material: materialSpec.default({ color: [0.55, 0.45, 0.35], roughness: 0.8, metallic: 0 }),
+  }),
+  z.strictObject({
+    type: z.literal('ground'),
+    size: z.tuple([positive, positive]).default([20, 20]).describe('rendered extent of the plane (physics is infinite)'),
+    material: materialSpec.default({ color: [0.5, 0.5, 0.5], roughness: 0.9, metallic: 0 }),
+  }),
+]);
+
+export const sceneSchema = z.strictObject({
+  image: z.strictObject({
+    width: z.int().min(16).max(8192),
+    height: z.int().min(16).max(8192),
+  }),
+  camera: z.strictObject({
+    intrinsics: z.strictObject({ fx: positive, fy: positive, cx: finite, cy: finite }).describe('OpenCV pinhole intrinsics in pixels'),
+    clip: z.strictObject({ near: positive.default(0.05), far: positive.default(6) }).default({ near: 0.05, far: 6 })
+      .refine((clip) => clip.near < clip.far, 'expected near < far'),
+    pose: z.strictObject({
+      target: vec3.default([0, 0, 0]).describe('look-at point in the world (m)'),
+      target_jitter: z.tuple([range(0), range(0), range(0)]).default([0, 0, 0]).describe('uniform +- offset of the target per axis (m)'),
+      distance: range(0.01).describe('camera to target (m)'),
+      elevation_deg: range(-89, 89).describe('above the horizontal plane through the target'),
+      azimuth_deg: range(-360, 720).default([0, 360]),
+      roll_deg: range(-180, 180).default(0),
+    }),
+  }),
+  background: z.strictObject({ color: z.tuple([unit, unit, unit]).default([0.08, 0.08, 0.1]) }).default({ color: [0.08, 0.08, 0.1] }),
+  lights: z.array(lightSpec).min(1).max(8),
+  support: supportSpec,
+  objects: z.array(objectClass).min(1),
+  placement: z.strictObject({
+    region: z.strictObject({ x: z.tuple([finite, finite]), y: z.tuple([finite, finite]) }).describe('drop area on the support (m)'),
+    drop_height: range(0).default([0.05, 0.3]).describe('height of the lowest point above the support (m)'),
+  }),
+  physics: z.strictObject({
+    time_step: positive.max(0.1).default(1 / 120),
+    max_steps: z.int().min(1).max(100000).default(300),
+    gravity: finite.default(9.81),
+    friction: range(0, 2).default(0.5),
+    restitution: range(0, 1).default(0.1),
+    sleep_speed: positive.default(0.05),
+    sleep_time: positive.default(0.1),
+    penetration_tolerance: positive.default(0.003),
+    solver_iterations: z.int().min(1).max(200).default(20),
+    max_attempts: z.int().min(1).max(1000).default(20).describe('resamples of a frame whose objects fell off or interpenetrate'),
+  }).default({
+    time_step: 1 / 120, max_steps: 300, gravity: 9.81, friction: 0.5, restitution: 0.1,
+    sleep_speed: 0.05, sleep_time: 0.1, penetration_tolerance: 0.003, solver_iterations: 20, max_attempts: 20,
+  }),
+  render: z.strictObject({
+    samples: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(4).describe('MSAA samples of the colour pass'),
+    shadow_map_size: z.union([z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(1024),
+  }).default({ samples: 4, shadow_map_size: 1024 }),
+});
+
+export type SceneSpec = z.output<typeof sceneSchema>;
+export type ObjectClassSpec = z.output<typeof objectClass>;
+export type LightSpec = z.output<typeof lightSpec>;
+export type MaterialSpec = z.output<typeof materialSpec>;
+export type ColorSpec = z.output<typeof colorSpec>;
+export type Range = number | [number, number];
+
+/** The JSON Schema of scene files (for editors and `robosynth schema`). */
+export function sceneJsonSchema(): unknown {
+  return z.toJSONSchema(sceneSchema, { io: 'input', unrepresentable: 'any' });
+}

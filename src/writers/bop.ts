@@ -1,0 +1,237 @@
+/**
+ * The BOP layout (docs: bop_toolkit docs/bop_datasets_format.md), with COCO annotations beside it:
+ *
+ *   camera.json
+ *   models/models_info.json, models/obj_%06d.ply (mm)
+ *   train_pbr/%06d/ (chunks of 1000 frames)
+ *     rgb/%06d.png  depth/%06d.png (uint16, depth_scale in scene_camera.json)
+ *     mask/%06d_%06d.png  mask_visib/%06d_%06d.png
+ *     scene_gt.json  scene_camera.json  scene_gt_info.json  scene_gt_coco.json
+ *   coco_annotations.json (every chunk in one COCO file, file names relative to the dataset root)
+ *
+ * A frame is committed by its record (train_pbr/%06d/.frames/%06d.json), written atomically after
+ * all of its images; the chunk JSON files are rebuilt from the records, so any set of frame ranges
+ * rendered into one folder, in any order, gives the same files as one run.
+ */
+import { existsSync, mkdirSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { invertPose } from '../geometry/transforms.js';
+import type { ObjectLabel } from '../labels/bop-gt.js';
+import { computeModelInfo } from '../labels/models-info.js';
+import type { FrameImages } from '../labels/pixels.js';
+import { encodeRle } from '../labels/rle.js';
+import type { FrameDescription } from '../scene/frame.js';
+import type { ModelCatalog } from '../scene/models.js';
+import { removeStaleTemps, writeFileAtomic, writeFilesAtomic, type FileToWrite } from './atomic.js';
+import { encodeMaskPng, encodePng } from './png.js';
+import { encodePly } from './ply.js';
+
+export const CHUNK_SIZE = 1000;
+export const SPLIT = 'train_pbr';
+const RECORDS = '.frames';
+
+export type Format = 'bop' | 'coco';
+
+const pad = (n: number) => String(n).padStart(6, '0');
+const round = (v: number, digits: number) => Number(v.toFixed(digits));
+
+export function chunkOf(frame: number): { chunk: number; imId: number } {
+  return { chunk: Math.floor(frame / CHUNK_SIZE), imId: frame % CHUNK_SIZE };
+}
+
+/** Everything the chunk files need from one frame. */
+export interface FrameRecord {
+  frame: number;
+  seed: number;
+  scene_gt: { cam_R_m2c: number[]; cam_t_m2c: number[]; obj_id: number }[];
+  scene_camera: { cam_K: number[]; cam_R_w2c: number[]; cam_t_w2c: number[]; depth_scale: number };
+  scene_gt_info: {
+    bbox_obj: number[];
+    bbox_visib: number[];
+    px_count_all: number;
+    px_count_valid: number;
+    px_count_visib: number;
+    visib_fract: number;
+  }[];
+  coco: {
+    image: { id: number; file_name: string; width: number; height: number };
+    annotations: { id: number; image_id: number; category_id: number; iscrowd: 0; area: number; bbox: number[]; segmentation: { size: [number, number]; counts: string } }[];
+  };
+  description: FrameDescription;
+}
+
+export interface DatasetIdentity {
+  scene: string;
+  classes: string[];
+  models: { obj_id: number; key: string; class: string }[];
+  width: number;
+  height: number;
+}
+
+export class BopWriter {
+  private readonly touchedChunks = new Set<number>();
+  constructor(
+    readonly root: string,
+    private readonly catalog: ModelCatalog,
+    private readonly identity: DatasetIdentity,
+    private readonly formats: ReadonlySet<Format>,
+  ) {}
+
+  /** Create the folder, or check that an existing one holds the same scene's models. */
+  async prepare(camera: { fx: number; fy: number; cx: number; cy: number; width: number; height: number; depthScale: number }): Promise<void> {
+    const marker = join(this.root, 'robosynth.json');
+    if (existsSync(marker)) {
+      const existing = JSON.parse(readFileSync(marker, 'utf8')) as DatasetIdentity;
+      if (JSON.stringify(existing) !== JSON.stringify(this.identity)) {
+        throw new UserError(`${this.root} already holds a dataset of another scene, models or image size (see ${marker}); choose another --out`);
+      }
+    } else if (existsSync(this.root) && readdirSync(this.root).length > 0) {
+      throw new UserError(`${this.root} exists and is not a robosynth dataset; choose an empty or new --out folder`);
+    }
+    mkdirSync(join(this.root, 'models'), { recursive: true });
+    await removeStaleTemps(this.root);
+    const files: FileToWrite[] = [
+      { path: marker, data: JSON.stringify(this.identity, null, 2) + '\n' },
+      {
+        path: join(this.root, 'camera.json'),
+        data: JSON.stringify({ cx: camera.cx, cy: camera.cy, depth_scale: camera.depthScale, fx: camera.fx, fy: camera.fy, height: camera.height, width: camera.width }, null, 2) + '\n',
+      },
+    ];
+    const info: Record<string, unknown> = {};
+    for (const model of this.catalog.models) {
+      const ply = encodePly(model.mesh, { scale: 1000, comment: `robosynth model ${model.key} (class ${model.className}), millimetres` });
+      files.push({ path: join(this.root, 'models', `obj_${pad(model.objId)}.ply`), data: ply });
+      const mm = model.mesh.positions.map((v) => v * 1000);
+      info[String(model.objId)] = computeModelInfo(mm);
+    }
+    files.push({ path: join(this.root, 'models', 'models_info.json'), data: JSON.stringify(info, null, 2) + '\n' });
+    await writeFilesAtomic(files);
+  }
+
+  /** Encode and write one frame; its record goes last, so a frame without a record never counts. */
+  async writeFrame(frame: FrameDescription, images: FrameImages, labels: ObjectLabel[]): Promise<void> {
+    const { chunk, imId } = chunkOf(frame.index);
+    const dir = join(this.root, SPLIT, pad(chunk));
+    for (const sub of ['rgb', 'depth', 'mask', 'mask_visib', RECORDS]) mkdirSync(join(dir, sub), { recursive: true });
+    const { width: W, height: H } = images;
+    const record = buildRecord(frame, images, labels, this.identity);
+    const encodes: Promise<FileToWrite>[] = [
+      encodePng(images.rgb, W, H, 'rgb8').then((data) => ({ path: join(dir, 'rgb', `${pad(imId)}.png`), data })),
+      encodePng(images.depth, W, H, 'gray16').then((data) => ({ path: join(dir, 'depth', `${pad(imId)}.png`), data })),
+    ];
+    if (this.formats.has('bop')) {
+      labels.forEach((label, k) => {
+        encodes.push(encodeMaskPng(label.mask, W, H).then((data) => ({ path: join(dir, 'mask', `${pad(imId)}_${pad(k)}.png`), data })));
+        encodes.push(encodeMaskPng(label.maskVisib, W, H).then((data) => ({ path: join(dir, 'mask_visib', `${pad(imId)}_${pad(k)}.png`), data })));
+      });
+    }
+    await writeFilesAtomic(await Promise.all(encodes));
+    await writeFileAtomic(join(dir, RECORDS, `${pad(imId)}.json`), JSON.stringify(record));
+    this.touchedChunks.add(chunk);
+  }
+
+  /** Rebuild the JSON files of every chunk this run touched, and the dataset-wide COCO file. */
+  async finish(): Promise<{ chunks: number; frames: number }> {
+    let frames = 0;
+    const chunkDirs = existsSync(join(this.root, SPLIT)) ? readdirSync(join(this.root, SPLIT)).filter((d) => /^\d{6}$/.test(d)).sort() : [];
+    const cocoImages: FrameRecord['coco']['image'][] = [];
+    const cocoAnnotations: FrameRecord['coco']['annotations'] = [];
+    for (const name of chunkDirs) {
+      const dir = join(this.root, SPLIT, name);
+      const records = await readRecords(dir);
+      frames += records.length;
+      for (const record of records) {
+        cocoImages.push({ ...record.coco.image, file_name: `${SPLIT}/${name}/${record.coco.image.file_name}` });
+        cocoAnnotations.push(...record.coco.annotations);
+      }
+      if (!this.touchedChunks.has(Number(name))) continue;
+      const files: FileToWrite[] = [];
+      const byIm = <T>(pick: (r: FrameRecord) => T) => Object.fromEntries(records.map((r) => [String(chunkOf(r.frame).imId), pick(r)]));
+      files.push({ path: join(dir, 'scene_camera.json'), data: jsonLines(byIm((r) => r.scene_camera)) });
+      if (this.formats.has('bop')) {
+        files.push({ path: join(dir, 'scene_gt.json'), data: jsonLines(byIm((r) => r.scene_gt)) });
+        files.push({ path: join(dir, 'scene_gt_info.json'), data: jsonLines(byIm((r) => r.scene_gt_info)) });
+      }
+      if (this.formats.has('coco')) {
+        files.push({ path: join(dir, 'scene_gt_coco.json'), data: JSON.stringify(cocoFile(this.identity, records.map((r) => r.coco.image), records.flatMap((r) => r.coco.annotations))) });
+      }
+      await writeFilesAtomic(files);
+    }
+    if (this.formats.has('coco')) {
+      await writeFileAtomic(join(this.root, 'coco_annotations.json'), JSON.stringify(cocoFile(this.identity, cocoImages, cocoAnnotations)));
+    }
+    return { chunks: chunkDirs.length, frames };
+  }
+}
+
+/** One key per line: readable, diffable and still plain JSON. */
+function jsonLines(object: Record<string, unknown>): string {
+  const entries = Object.entries(object).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`);
+  return `{\n${entries.join(',\n')}\n}\n`;
+}
+
+async function readRecords(dir: string): Promise<FrameRecord[]> {
+  const folder = join(dir, RECORDS);
+  if (!existsSync(folder)) return [];
+  const names = (await fs.readdir(folder)).filter((n) => /^\d{6}\.json$/.test(n)).sort();
+  return Promise.all(names.map(async (n) => JSON.parse(await fs.readFile(join(folder, n), 'utf8')) as FrameRecord));
+}
+
+function cocoFile(identity: DatasetIdentity, images: unknown[], annotations: unknown[]) {
+  return {
+    info: { description: `robosynth synthetic dataset of ${identity.scene}`, version: '1.0' },
+    licenses: [],
+    categories: identity.classes.map((name, i) => ({ id: i + 1, name, supercategory: 'object' })),
+    images,
+    annotations,
+  };
+}
+
+export function buildRecord(frame: FrameDescription, images: FrameImages, labels: ObjectLabel[], identity: DatasetIdentity): FrameRecord {
+  const { camera } = frame;
+  const { imId } = chunkOf(frame.index);
+  const w2c = invertPose(camera.pose);
+  const imageId = frame.index;
+  return {
+    frame: frame.index,
+    seed: frame.seed,
+    scene_gt: labels.map((l) => ({ cam_R_m2c: l.camRm2c.map((v) => round(v, 9)), cam_t_m2c: l.camTm2c.map((v) => round(v, 6)), obj_id: l.objId })),
+    scene_camera: {
+      cam_K: [camera.fx, 0, camera.cx, 0, camera.fy, camera.cy, 0, 0, 1],
+      cam_R_w2c: w2c.R.map((v) => round(v, 9)),
+      cam_t_w2c: w2c.t.map((v) => round(v * 1000, 6)),
+      // depth_mm = value * depth_scale
+      depth_scale: images.depthUnitM * 1000,
+    },
+    scene_gt_info: labels.map((l) => ({
+      bbox_obj: l.bboxObj,
+      bbox_visib: l.bboxVisib,
+      px_count_all: l.pxCountAll,
+      px_count_valid: l.pxCountValid,
+      px_count_visib: l.pxCountVisib,
+      visib_fract: round(l.visibFract, 6),
+    })),
+    coco: {
+      image: { id: imageId, file_name: `rgb/${pad(imId)}.png`, width: images.width, height: images.height },
+      annotations: labels
+        .map((l, k) => ({ l, k }))
+        .filter(({ l }) => l.pxCountVisib > 0)
+        .map(({ l, k }) => {
+          const rle = encodeRle(l.maskVisib, images.width, images.height);
+          const [x, y, w, h] = l.bboxVisib;
+          return {
+            id: imageId * 1000 + k + 1,
+            image_id: imageId,
+            category_id: identity.classes.indexOf(l.className) + 1,
+            iscrowd: 0 as const,
+            area: l.pxCountVisib,
+            // COCO boxes cover whole pixels: [x, y, width, height] with width = xmax - xmin + 1.
+            bbox: [x, y, w + 1, h + 1],
+            segmentation: rle,
+          };
+        }),
+    },
+    description: frame,
+  };
+}
