@@ -8,6 +8,7 @@ import { composePoses, invertPose } from '../geometry/transforms.js';
 import type { Mat3, Vec3 } from '../geometry/types.js';
 import type { FrameDescription } from '../scene/frame.js';
 import type { ModelCatalog } from '../scene/models.js';
+import { blankRegion, countMissing, emptyMask, maskBox, unionMasks, type RegionMask } from './mask.js';
 import type { FrameImages } from './pixels.js';
 import { rasterizeSilhouette } from './silhouette.js';
 
@@ -20,8 +21,10 @@ export interface ObjectLabel {
   camRm2c: Mat3;
   /** Millimetres. */
   camTm2c: Vec3;
-  mask: Uint8Array;
-  maskVisib: Uint8Array;
+  /** The in-image silhouette (BOP mask/). */
+  mask: RegionMask;
+  /** The visible part (BOP mask_visib/). */
+  maskVisib: RegionMask;
   pxCountAll: number;
   pxCountValid: number;
   pxCountVisib: number;
@@ -37,72 +40,73 @@ export function computeObjectLabels(frame: FrameDescription, catalog: ModelCatal
   const { width: W, height: H, ids, depth } = images;
   const camFromWorld = invertPose(camera.pose);
   const meshes = new Map(catalog.models.map((m) => [m.key, m.mesh]));
-  const byId = new Map<number, ObjectLabel>();
-  const labels = frame.instances.map((instance): ObjectLabel => {
+
+  // One pass over the instance image finds each instance's visible box...
+  const maxId = frame.instances.reduce((m, inst) => Math.max(m, inst.id), 0);
+  const boxes = new Int32Array((maxId + 1) * 4);
+  for (let id = 0; id <= maxId; id++) boxes.set([W, H, -1, -1], id * 4);
+  for (let y = 0, i = 0; y < H; y++) {
+    for (let x = 0; x < W; x++, i++) {
+      const id = ids[i];
+      if (id === 0 || id > maxId) continue;
+      const b = id * 4;
+      if (x < boxes[b]) boxes[b] = x;
+      if (x > boxes[b + 2]) boxes[b + 2] = x;
+      if (y < boxes[b + 1]) boxes[b + 1] = y;
+      if (y > boxes[b + 3]) boxes[b + 3] = y;
+    }
+  }
+
+  return frame.instances.map((instance): ObjectLabel => {
     const camFromModel = composePoses(camFromWorld, instance.pose);
     const silhouette = rasterizeSilhouette(meshes.get(instance.model)!, camFromModel, camera);
-    const label: ObjectLabel = {
+    // ...and only that box is read again for its visible mask.
+    const b = instance.id * 4;
+    let visib = emptyMask(W, H);
+    if (boxes[b + 2] >= 0) {
+      visib = blankRegion(W, H, boxes[b], boxes[b + 1], boxes[b + 2], boxes[b + 3]);
+      for (let j = 0; j < visib.h; j++) {
+        const row = (visib.y0 + j) * W + visib.x0;
+        for (let i = 0; i < visib.w; i++) {
+          if (ids[row + i] === instance.id) { visib.data[j * visib.w + i] = 1; visib.count++; }
+        }
+      }
+    }
+    // A visible pixel is part of the silhouette by definition; where the CPU and GPU edge rules
+    // disagree on a pixel centre lying exactly on an edge, the rendered pixel wins.
+    const extra = countMissing(visib, silhouette.mask);
+    const mask = extra > 0 ? unionMasks(silhouette.mask, visib) : silhouette.mask;
+    let valid = 0;
+    for (let j = 0; j < mask.h; j++) {
+      const row = (mask.y0 + j) * W + mask.x0;
+      for (let i = 0; i < mask.w; i++) if (mask.data[j * mask.w + i] && depth[row + i] > 0) valid++;
+    }
+    const pxCountAll = silhouette.countAll + extra;
+    let bboxObj: BBox = silhouette.bbox ?? NO_BOX;
+    if (extra > 0) bboxObj = unionBox(bboxObj, maskBox(visib)!);
+    return {
       instanceId: instance.id,
       objId: instance.objId,
       className: instance.className,
       camRm2c: camFromModel.R,
       camTm2c: camFromModel.t.map((v) => v * 1000) as Vec3,
-      mask: silhouette.mask,
-      maskVisib: new Uint8Array(W * H),
-      pxCountAll: silhouette.countAll,
-      pxCountValid: 0,
-      pxCountVisib: 0,
-      visibFract: 0,
-      bboxObj: silhouette.bbox ?? NO_BOX,
-      bboxVisib: NO_BOX,
+      mask,
+      maskVisib: visib,
+      pxCountAll,
+      pxCountValid: valid,
+      pxCountVisib: visib.count,
+      visibFract: pxCountAll > 0 ? visib.count / pxCountAll : 0,
+      // BOP leaves the object box undefined when nothing of the object is visible.
+      bboxObj: visib.count > 0 ? bboxObj : NO_BOX,
+      bboxVisib: maskBox(visib) ?? NO_BOX,
     };
-    byId.set(instance.id, label);
-    return label;
   });
-
-  // One pass over the instance image fills every object's visible mask and box.
-  const boxes = new Map<number, [number, number, number, number]>();
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const i = y * W + x;
-      const label = byId.get(ids[i]);
-      if (!label) continue;
-      label.maskVisib[i] = 1;
-      label.pxCountVisib++;
-      const box = boxes.get(label.instanceId);
-      if (!box) boxes.set(label.instanceId, [x, y, x, y]);
-      else {
-        if (x < box[0]) box[0] = x;
-        if (x > box[2]) box[2] = x;
-        if (y < box[1]) box[1] = y;
-        if (y > box[3]) box[3] = y;
-      }
-    }
-  }
-  for (const label of labels) {
-    // A visible pixel is part of the silhouette by definition; where the CPU and GPU edge rules
-    // disagree on a pixel centre lying exactly on an edge, the rendered pixel wins.
-    let extra = 0, valid = 0;
-    const { mask, maskVisib } = label;
-    for (let i = 0; i < mask.length; i++) {
-      if (maskVisib[i] && !mask[i]) { mask[i] = 1; extra++; }
-      if (mask[i] && depth[i] > 0) valid++;
-    }
-    label.pxCountAll += extra;
-    label.pxCountValid = valid;
-    label.visibFract = label.pxCountAll > 0 ? label.pxCountVisib / label.pxCountAll : 0;
-    const box = boxes.get(label.instanceId);
-    if (box) label.bboxVisib = [box[0], box[1], box[2] - box[0], box[3] - box[1]];
-    // BOP leaves the object box undefined when nothing of the object is visible.
-    if (label.pxCountVisib === 0) label.bboxObj = NO_BOX;
-    else if (extra > 0) label.bboxObj = unionBox(label.bboxObj, label.bboxVisib);
-  }
-  return labels;
 }
 
 function unionBox(a: BBox, b: BBox): BBox {
-  if (a[0] < 0 && a[2] < 0) return b;
+  if (a === NO_BOX) return b;
   const x0 = Math.min(a[0], b[0]), y0 = Math.min(a[1], b[1]);
   const x1 = Math.max(a[0] + a[2], b[0] + b[2]), y1 = Math.max(a[1] + a[3], b[1] + b[3]);
   return [x0, y0, x1 - x0, y1 - y0];
 }
+

@@ -8,6 +8,7 @@
  * Runs alternate background/foreground and always start with a background run (0 if the first
  * pixel is foreground), which is how decoders know the parity.
  */
+import type { RegionMask } from './mask.js';
 
 /** A compressed COCO RLE. `size` is [height, width], as in COCO JSON. */
 export interface CocoRle {
@@ -177,4 +178,25 @@ export function rleBbox(rle: CocoRle | CocoRleCounts): [number, number, number, 
     ye = Math.max(ye, y);
   }
   return [xs, ys, xe - xs + 1, ye - ys + 1];
+}
+
+/** COCO RLE of a cropped mask, without expanding it to the full image. */
+export function encodeRegionRle(mask: RegionMask): CocoRle {
+  const { width: W, height: H, x0, y0, w, h, data } = mask;
+  const counts: number[] = [];
+  let prev = 0, run = 0;
+  const push = (v: number, n: number) => {
+    if (n === 0) return;
+    if (v === prev) run += n;
+    else { counts.push(run); run = n; prev = v; }
+  };
+  push(0, x0 * H);
+  for (let i = 0; i < w; i++) {
+    push(0, y0);
+    for (let j = 0; j < h; j++) push(data[j * w + i] ? 1 : 0, 1);
+    push(0, H - y0 - h);
+  }
+  push(0, (W - x0 - w) * H);
+  counts.push(run);
+  return { size: [H, W], counts: rleToString(counts) };
 }

@@ -8,6 +8,7 @@
  * the OpenCV convention) lies inside, so the in-image part matches the rendered instance pass.
  */
 import type { Pose, TriMesh } from '../geometry/types.js';
+import { blankRegion, emptyMask, type RegionMask } from './mask.js';
 
 export interface Intrinsics {
   fx: number;
@@ -23,9 +24,8 @@ export interface Silhouette {
   countAll: number;
   /** [x, y, w, h] of the whole silhouette (may extend past the image), BOP's calc_2d_bbox; null if empty. */
   bbox: [number, number, number, number] | null;
-  /** The in-image part, row-major, 1 where covered. */
-  mask: Uint8Array;
-  countInImage: number;
+  /** The in-image part. */
+  mask: RegionMask;
 }
 
 const NEAR_Z = 1e-4;
@@ -71,8 +71,7 @@ export function rasterizeSilhouette(mesh: TriMesh, camFromModel: Pose, K: Intrin
   const x1 = Math.min(2 * W - 1, Math.floor(anyBehind ? 2 * W - 1 : umax));
   const y0 = Math.max(-H, Math.ceil(anyBehind ? -H : vmin));
   const y1 = Math.min(2 * H - 1, Math.floor(anyBehind ? 2 * H - 1 : vmax));
-  const mask = new Uint8Array(W * H);
-  if (x1 < x0 || y1 < y0) return { countAll: 0, bbox: null, mask, countInImage: 0 };
+  if (x1 < x0 || y1 < y0) return { countAll: 0, bbox: null, mask: emptyMask(W, H) };
   const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
   const cover = new Uint8Array(bw * bh);
 
@@ -110,21 +109,25 @@ export function rasterizeSilhouette(mesh: TriMesh, camFromModel: Pose, K: Intrin
     for (let i = 1; i + 1 < pts.length; i++) fillTriangle(pts[0][0], pts[0][1], pts[i][0], pts[i][1], pts[i + 1][0], pts[i + 1][1]);
   }
 
-  let countAll = 0, countInImage = 0;
+  let countAll = 0;
   let bx0 = Infinity, bx1 = -Infinity, by0 = Infinity, by1 = -Infinity;
   for (let yy = 0; yy < bh; yy++) {
-    const py = yy + y0;
     for (let xx = 0; xx < bw; xx++) {
       if (!cover[yy * bw + xx]) continue;
-      const px = xx + x0;
       countAll++;
-      if (px < bx0) bx0 = px; if (px > bx1) bx1 = px;
-      if (py < by0) by0 = py; if (py > by1) by1 = py;
-      if (px >= 0 && px < W && py >= 0 && py < H) {
-        mask[py * W + px] = 1;
-        countInImage++;
-      }
+      if (xx < bx0) bx0 = xx; if (xx > bx1) bx1 = xx;
+      if (yy < by0) by0 = yy; if (yy > by1) by1 = yy;
     }
   }
-  return { countAll, bbox: countAll ? [bx0, by0, bx1 - bx0, by1 - by0] : null, mask, countInImage };
+  if (countAll === 0) return { countAll: 0, bbox: null, mask: emptyMask(W, H) };
+  // The in-image part of the silhouette, cropped to its box.
+  const mask = blankRegion(W, H, bx0 + x0, by0 + y0, bx1 + x0, by1 + y0);
+  for (let j = 0; j < mask.h; j++) {
+    const src = (mask.y0 + j - y0) * bw + (mask.x0 - x0);
+    const dst = j * mask.w;
+    for (let i = 0; i < mask.w; i++) {
+      if (cover[src + i]) { mask.data[dst + i] = 1; mask.count++; }
+    }
+  }
+  return { countAll, bbox: [bx0 + x0, by0 + y0, bx1 - bx0, by1 - by0], mask };
 }

@@ -4,85 +4,118 @@
  * should reject (bodies off the support, interpenetration, bodies still moving).
  *
  * Determinism: same input → bit-identical output. No randomness, no wall-clock, a fixed time step
- * (world.step(dt) with one argument), a fixed-iteration Gauss-Seidel solver and the
- * order-preserving NaiveBroadphase. Every call builds a fresh World.
+ * (world.step(dt) with one argument, no interpolation), a Gauss-Seidel solver with a fixed
+ * iteration count, SAPBroadphase (deterministic: insertion sort of the bodies' AABBs). Every call
+ * builds a fresh World.
+ *
+ * Deviations from a plain cannon-es setup, each needed for bodies to fall asleep (see the report in
+ * test/physics/settle.bench.test.ts):
+ * - The table top is a cannon Plane at z=0 (like the ground), not a Box. A body whose centre leaves
+ *   the table rectangle is off-support at once (it would fall off a real table), so the result is
+ *   the same, but plane contacts are far cheaper than box/convex SAT and get the contact margin below.
+ * - Plane contacts have a speculative margin (`contactMargin`, see contacts.ts); without it, bodies
+ *   resting on an edge or rocking on a cylinder's facets gain energy and never sleep.
+ * - Sleep uses the point speed |v| + |ω|·r (m/s) instead of cannon's sqrt(|v|² + |ω|²).
+ * - Spheres get a high angular damping (`rollingDamping`): cannon-es has no rolling resistance.
  */
-import { Body, Box, GSSolver, NaiveBroadphase, Plane, Vec3 as CVec3, World, type ContactEquation } from 'cannon-es';
+import { Body, GSSolver, Plane, SAPBroadphase, Vec3 as CVec3, World, type ContactEquation } from 'cannon-es';
 import type { Pose, Vec3 } from '../geometry/types.js';
-import { mat3MulVec3, mat3ToQuat, quatToMat3 } from './convert.js';
 import { installPlaneConvexMargin } from './contacts.js';
+import { mat3MulVec3, mat3ToQuat, quatToMat3 } from './convert.js';
 import { buildShape, type CollisionShape } from './shapes.js';
 
 export type { CollisionShape } from './shapes.js';
 
+/** Table top at z=0, centred on the origin; `size` = extents along world x and y (metres). */
 export interface Support {
   kind: 'table';
-  /** Table top extents along world x and y, metres; centred on the origin. */
   size: [number, number];
+  /** Validated (> 0) but not simulated: the top is modelled as a plane, see above. */
   thickness: number;
-} // top surface at z=0; or { kind: 'ground' }: infinite plane at z=0
+}
 
 export interface SettleSettings {
+  /** Fixed step, seconds. */
   timeStep: number;
   maxSteps: number;
   /** Magnitude of gravity along −Z, m/s². */
   gravity: number;
   friction: number;
   restitution: number;
-  /** A body may sleep once sqrt(|v|² + |ω|²) stays below this (m/s, rad/s) for sleepTime seconds. */
+  /**
+   * A body falls asleep once its point speed |v| + |ω|·r (r = bounding radius about its centre of
+   * mass; an upper bound of the speed of any of its points) has stayed below sleepSpeed (m/s) for
+   * sleepTime (s).
+   */
   sleepSpeed: number;
   sleepTime: number;
-  /** Deepest allowed contact penetration (metres) in the initial and the final state. */
+  /** Deepest allowed contact penetration (metres), checked on the initial and on the final poses. */
   penetrationTolerance: number;
-  /** Gauss-Seidel iterations per step (default 10). */
+  /** Gauss-Seidel iterations per step. Default 10. */
   solverIterations?: number;
-  /** cannon-es velocity damping: fraction of velocity lost per second (defaults 0.01 / 0.01). */
+  /** cannon-es damping, fraction of velocity lost per second. Defaults 0.01 and 0.01. */
   linearDamping?: number;
   angularDamping?: number;
+  /**
+   * Angular damping of spheres instead of angularDamping (stands in for rolling resistance, which
+   * cannon-es lacks; a ball would otherwise roll for seconds). Default 0.99999 (time constant ≈ 0.09 s).
+   */
+  rollingDamping?: number;
+  /** Speculative contact margin against the support plane, metres. Default 0.001; 0 disables. */
+  contactMargin?: number;
 }
 
 export interface SettleInput {
   support: Support | { kind: 'ground' };
-  bodies: { shape: CollisionShape; mass: number; pose: Pose }[]; // initial (drop) poses
+  /** Initial (drop) poses. */
+  bodies: { shape: CollisionShape; mass: number; pose: Pose }[];
   settings: SettleSettings;
 }
 
 export interface SettleResult {
-  poses: Pose[]; // final poses, same order as bodies
-  steps: number; // steps taken (≤ maxSteps)
+  /** Final model poses, same order as bodies. */
+  poses: Pose[];
+  /** Steps taken (≤ maxSteps). */
+  steps: number;
   allAsleep: boolean;
+  /**
+   * First problem found, by priority off-support > interpenetration > not-settled; `bodies` are the
+   * offending body indices (ascending).
+   */
   problem: null | { kind: 'off-support' | 'interpenetration' | 'not-settled'; bodies: number[]; detail: string };
 }
 
-/** A body whose centre ends below this height (metres) is off the support. */
+/** A body whose centre of mass ends below this height (metres) is off the support. */
 export const OFF_SUPPORT_Z = -0.01;
-/** Stepping stops early once any body's centre falls below this height: it has left the support. */
+/** Stepping stops early once a centre of mass is below this height or outside the table rectangle. */
 export const FALLEN_Z = -0.05;
 
 /**
- * Settings tuned for tabletop scenes of 10–40 objects of a few centimetres (see
- * test/physics/settle.bench.test.ts): 1/120 s steps with 20 solver iterations are as stable as
- * 1/240 s with 10, at roughly half the cost.
+ * Settings for tabletop scenes of ~10 objects of 4–12 cm (measured in
+ * test/physics/settle.bench.test.ts). For a cheaper, slightly less stable variant use
+ * timeStep 1/120 with maxSteps 300 (about half the time; a few % more bodies frozen in a
+ * marginal pose).
  */
-export const DEFAULT_SETTLE_SETTINGS: Readonly<SettleSettings> = Object.freeze({
-  timeStep: 1 / 120,
-  maxSteps: 300,
+export const DEFAULT_SETTLE_SETTINGS: Readonly<Required<SettleSettings>> = Object.freeze({
+  timeStep: 1 / 240,
+  maxSteps: 600,
   gravity: 9.81,
   friction: 0.5,
   restitution: 0.1,
-  sleepSpeed: 0.05,
-  sleepTime: 0.1,
-  penetrationTolerance: 0.003,
-  solverIterations: 20,
+  sleepSpeed: 0.02,
+  sleepTime: 0.2,
+  penetrationTolerance: 0.001,
+  solverIterations: 10,
   linearDamping: 0.01,
   angularDamping: 0.01,
+  rollingDamping: 0.99999,
+  contactMargin: 0.001,
 });
 
 /**
- * Speed measure for sleeping and for `not-settled`: an upper bound of the speed of any point of
- * the body, |v| + |ω|·r (r = bounding radius about the centre of mass), in m/s. cannon-es's own
- * measure sqrt(|v|² + |ω|²) mixes m/s with rad/s, which keeps small rolling objects (a 3 cm ball
- * creeping at 1 mm/s still turns at 0.05 rad/s) awake for seconds.
+ * Speed measure for sleeping and for `not-settled`: |v| + |ω|·r with r the body's bounding radius,
+ * in m/s. cannon-es's own measure sqrt(|v|² + |ω|²) mixes m/s with rad/s and keeps small rolling
+ * objects awake for seconds (a 3 cm ball creeping at 1 mm/s still turns at 0.05 rad/s).
  */
 export function pointSpeed(body: Body): number {
   return body.velocity.length() + body.angularVelocity.length() * body.boundingRadius;
@@ -108,32 +141,25 @@ function pointSpeedSleepTick(body: Body): (time: number) => void {
 }
 
 function checkSettings(s: SettleSettings): void {
-  const pos = (k: keyof SettleSettings) => {
+  const check = (k: keyof SettleSettings, ok: (v: number) => boolean, what: string, optional = false) => {
     const v = s[k];
-    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new Error(`settle: settings.${k} must be > 0 (got ${v})`);
+    if (optional && v === undefined) return;
+    if (!(typeof v === 'number' && Number.isFinite(v) && ok(v))) throw new Error(`settle: settings.${k} must be ${what} (got ${v})`);
   };
-  const nonneg = (k: keyof SettleSettings) => {
-    const v = s[k];
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new Error(`settle: settings.${k} must be ≥ 0 (got ${v})`);
-  };
-  pos('timeStep');
-  nonneg('gravity');
-  nonneg('friction');
-  nonneg('restitution');
-  nonneg('sleepSpeed');
-  nonneg('sleepTime');
-  nonneg('penetrationTolerance');
-  if (!(Number.isInteger(s.maxSteps) && s.maxSteps >= 0)) throw new Error(`settle: settings.maxSteps must be an integer ≥ 0 (got ${s.maxSteps})`);
-  if (s.solverIterations !== undefined && !(Number.isInteger(s.solverIterations) && s.solverIterations > 0)) {
-    throw new Error(`settle: settings.solverIterations must be a positive integer (got ${s.solverIterations})`);
-  }
-  for (const k of ['linearDamping', 'angularDamping'] as const) {
-    const v = s[k];
-    if (v !== undefined && !(v >= 0 && v < 1)) throw new Error(`settle: settings.${k} must be in [0, 1) (got ${v})`);
-  }
+  check('timeStep', (v) => v > 0, '> 0');
+  check('maxSteps', (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0');
+  for (const k of ['gravity', 'friction', 'restitution', 'sleepSpeed', 'sleepTime', 'penetrationTolerance'] as const) check(k, (v) => v >= 0, '≥ 0');
+  check('solverIterations', (v) => Number.isInteger(v) && v > 0, 'a positive integer', true);
+  for (const k of ['linearDamping', 'angularDamping', 'rollingDamping'] as const) check(k, (v) => v >= 0 && v < 1, 'in [0, 1)', true);
+  check('contactMargin', (v) => v >= 0, '≥ 0', true);
 }
 
-/** The cannon-es world built for a SettleInput (exposed for diagnostics and tests). */
+function checkPose(p: Pose, i: number): void {
+  const finite = (a: unknown, n: number) => Array.isArray(a) && a.length === n && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (!finite(p?.R, 9) || !finite(p?.t, 3)) throw new Error(`settle: bodies[${i}].pose must have R (9 numbers) and t (3 numbers)`);
+}
+
+/** The cannon-es world built for a SettleInput (exported for diagnostics and tests). */
 export interface SettleWorld {
   world: World;
   support: Body;
@@ -148,42 +174,37 @@ export interface SettleWorld {
 export function buildSettleWorld(input: SettleInput): SettleWorld {
   const s = input.settings;
   checkSettings(s);
-  const dt = s.timeStep;
+  const sup = input.support;
+  if (sup.kind === 'table') {
+    const [sx, sy] = sup.size;
+    if (!(sx > 0 && sy > 0 && sup.thickness > 0)) throw new Error('settle: table size and thickness must be > 0');
+  } else if (sup.kind !== 'ground') {
+    throw new Error(`settle: unknown support kind ${JSON.stringify((sup as { kind: unknown }).kind)}`);
+  }
 
   const world = new World({ gravity: new CVec3(0, 0, -s.gravity), allowSleep: true });
-  world.broadphase = new NaiveBroadphase();
+  world.broadphase = new SAPBroadphase(world); // before adding bodies: it tracks them via events
   const solver = new GSSolver();
-  solver.iterations = s.solverIterations ?? 10;
+  solver.iterations = s.solverIterations ?? DEFAULT_SETTLE_SETTINGS.solverIterations;
   world.solver = solver;
   world.quatNormalizeSkip = 0;
   world.quatNormalizeFast = false;
   world.defaultContactMaterial.friction = s.friction;
   world.defaultContactMaterial.restitution = s.restitution;
-  world.dt = dt;
+  world.dt = s.timeStep;
+  const margin = s.contactMargin ?? DEFAULT_SETTLE_SETTINGS.contactMargin;
+  if (margin > 0) installPlaneConvexMargin(world.narrowphase, margin);
 
-  // Support.
+  // Support: the plane z=0 (normal +Z) for both the table top and the ground.
   const support = new Body({ mass: 0, type: Body.STATIC });
-  const sup = input.support;
-  const X = s as unknown as { contactMargin?: number; tableAsPlane?: boolean };
-  if (X.contactMargin) installPlaneConvexMargin(world.narrowphase, X.contactMargin);
-  if (sup.kind === 'table' && X.tableAsPlane) {
-    support.addShape(new Plane());
-  } else if (sup.kind === 'table') {
-    const [sx, sy] = sup.size;
-    if (!(sx > 0 && sy > 0 && sup.thickness > 0)) throw new Error('settle: table size and thickness must be > 0');
-    support.addShape(new Box(new CVec3(sx / 2, sy / 2, sup.thickness / 2)));
-    support.position.set(0, 0, -sup.thickness / 2);
-  } else if (sup.kind === 'ground') {
-    support.addShape(new Plane()); // normal = local +Z
-  } else {
-    throw new Error(`settle: unknown support kind ${JSON.stringify((sup as { kind: unknown }).kind)}`);
-  }
+  support.addShape(new Plane());
   world.addBody(support);
 
-  // Dynamic bodies; body frame axes = model axes, origin at the centre of mass (model point `com`).
+  // Dynamic bodies; body axes = model axes, body origin = centre of mass (model point `com`).
   const coms: Vec3[] = [];
-  const bodies: Body[] = input.bodies.map((b, i) => {
+  const bodies = input.bodies.map((b, i) => {
     if (!(Number.isFinite(b.mass) && b.mass > 0)) throw new Error(`settle: bodies[${i}].mass must be > 0 (got ${b.mass})`);
+    checkPose(b.pose, i);
     const model = buildShape(b.shape, b.mass);
     const body = new Body({
       mass: b.mass,
@@ -191,15 +212,18 @@ export function buildSettleWorld(input: SettleInput): SettleWorld {
       allowSleep: true,
       sleepSpeedLimit: s.sleepSpeed,
       sleepTimeLimit: s.sleepTime,
-      linearDamping: s.linearDamping ?? 0.01,
-      angularDamping: b.shape.type === 'sphere' ? ((s as unknown as { rollingDamping?: number }).rollingDamping ?? s.angularDamping ?? 0.01) : (s.angularDamping ?? 0.01),
+      linearDamping: s.linearDamping ?? DEFAULT_SETTLE_SETTINGS.linearDamping,
+      angularDamping:
+        b.shape.type === 'sphere'
+          ? (s.rollingDamping ?? DEFAULT_SETTLE_SETTINGS.rollingDamping)
+          : (s.angularDamping ?? DEFAULT_SETTLE_SETTINGS.angularDamping),
     });
     const [qx, qy, qz, qw] = mat3ToQuat(b.pose.R);
     body.quaternion.set(qx, qy, qz, qw);
-    const c = mat3MulVec3(b.pose.R, model.com);
+    const c = mat3MulVec3(quatToMat3([qx, qy, qz, qw]), model.com);
     body.position.set(b.pose.t[0] + c[0], b.pose.t[1] + c[1], b.pose.t[2] + c[2]);
     body.addShape(model.shape, new CVec3(0, 0, 0), model.orientation);
-    // cannon approximates inertia by the world AABB at addShape time; use the true diagonal.
+    // addShape sets the inertia of the world AABB (orientation dependent); use the true diagonal.
     const [ix, iy, iz] = model.inertia;
     body.inertia.set(ix, iy, iz);
     body.invInertia.set(1 / ix, 1 / iy, 1 / iz);
@@ -213,6 +237,7 @@ export function buildSettleWorld(input: SettleInput): SettleWorld {
     world.addBody(body);
     return body;
   });
+
   const poses = (): Pose[] =>
     bodies.map((b, i) => {
       const R = quatToMat3([b.quaternion.x, b.quaternion.y, b.quaternion.z, b.quaternion.w]);
@@ -223,14 +248,16 @@ export function buildSettleWorld(input: SettleInput): SettleWorld {
 }
 
 export function settle(input: SettleInput): SettleResult {
+  const { world, support, bodies, poses } = buildSettleWorld(input);
   const s = input.settings;
   const sup = input.support;
-  const dt = s.timeStep;
-  const { world, support, bodies, poses: posesNow } = buildSettleWorld(input);
   const indexOf = new Map<Body, number>(bodies.map((b, i) => [b, i]));
+  const outsideTable = (b: Body) =>
+    sup.kind === 'table' && (Math.abs(b.position.x) > sup.size[0] / 2 || Math.abs(b.position.y) > sup.size[1] / 2);
+  const fallen = (b: Body) => b.position.z < FALLEN_Z || outsideTable(b);
 
   // Reject overlapping drop poses up front: cannon would resolve them with a violent push-out.
-  const initial = deepestContacts(world, bodies, support, indexOf, s.penetrationTolerance);
+  const initial = penetratingContacts(world, bodies, support, indexOf, s.penetrationTolerance);
   if (initial.bodies.length > 0) {
     return {
       poses: input.bodies.map((b) => ({ R: b.pose.R.slice(), t: [b.pose.t[0], b.pose.t[1], b.pose.t[2]] })),
@@ -243,40 +270,37 @@ export function settle(input: SettleInput): SettleResult {
   const sleeping = () => bodies.every((b) => b.sleepState === Body.SLEEPING);
   let steps = 0;
   let allAsleep = sleeping();
-  let fell = false;
-  while (!allAsleep && steps < s.maxSteps) {
-    world.step(dt);
+  let stoppedEarly = bodies.some(fallen);
+  while (!allAsleep && !stoppedEarly && steps < s.maxSteps) {
+    world.step(s.timeStep); // fixed step, no interpolation
     steps++;
     allAsleep = sleeping();
-    if (bodies.some((b) => b.position.z < FALLEN_Z || (sup.kind === 'table' && (Math.abs(b.position.x) > sup.size[0] / 2 || Math.abs(b.position.y) > sup.size[1] / 2)))) {
-      fell = true;
-      break;
-    }
+    stoppedEarly = bodies.some(fallen);
   }
 
-  const poses = posesNow();
-  const result = (problem: SettleResult['problem']): SettleResult => ({ poses, steps, allAsleep, problem });
+  const result = (problem: SettleResult['problem']): SettleResult => ({ poses: poses(), steps, allAsleep, problem });
 
   // 1. Off the support.
   const off: number[] = [];
   const offWhy: string[] = [];
   bodies.forEach((b, i) => {
-    const p = b.position;
-    const outside = sup.kind === 'table' && (Math.abs(p.x) > sup.size[0] / 2 || Math.abs(p.y) > sup.size[1] / 2);
-    if (p.z < OFF_SUPPORT_Z || outside) {
+    if (b.position.z < OFF_SUPPORT_Z || outsideTable(b)) {
       off.push(i);
+      const p = b.position;
       offWhy.push(`#${i} centre (${p.x.toFixed(3)}, ${p.y.toFixed(3)}, ${p.z.toFixed(3)})`);
     }
   });
   if (off.length > 0) {
-    return result({ kind: 'off-support', bodies: off, detail: `${offWhy.join('; ')}${fell ? ` (stopped early at step ${steps})` : ''}` });
+    const where = sup.kind === 'table' ? `outside the ${sup.size[0]}×${sup.size[1]} m table or ` : '';
+    const detail = `centre ${where}below z=${OFF_SUPPORT_Z}: ${offWhy.join('; ')}${stoppedEarly ? ` (stopped at step ${steps})` : ''}`;
+    return result({ kind: 'off-support', bodies: off, detail });
   }
 
   // 2. Interpenetration in the final state.
-  const final = deepestContacts(world, bodies, support, indexOf, s.penetrationTolerance);
+  const final = penetratingContacts(world, bodies, support, indexOf, s.penetrationTolerance);
   if (final.bodies.length > 0) return result({ kind: 'interpenetration', bodies: final.bodies, detail: final.detail });
 
-  // 3. Still moving.
+  // 3. Still moving at maxSteps.
   if (!allAsleep) {
     const limit = 2 * s.sleepSpeed;
     const moving: number[] = [];
@@ -285,26 +309,23 @@ export function settle(input: SettleInput): SettleResult {
       const speed = pointSpeed(b);
       if (speed > limit) {
         moving.push(i);
-        movingWhy.push(`#${i} ${speed.toFixed(3)}`);
+        movingWhy.push(`#${i} ${speed.toFixed(3)} m/s`);
       }
     });
     if (moving.length > 0) {
-      return result({
-        kind: 'not-settled',
-        bodies: moving,
-        detail: `after ${steps} steps, point speed |v|+|ω|r > ${limit}: ${movingWhy.join('; ')}`,
-      });
+      const detail = `after ${steps} steps, point speed |v|+|ω|r > ${limit} m/s: ${movingWhy.join('; ')}`;
+      return result({ kind: 'not-settled', bodies: moving, detail });
     }
   }
   return result(null);
 }
 
 /**
- * Run a narrowphase over every pair of bodies (and body/support) with overlapping AABBs at the
- * current poses and collect the bodies in contacts deeper than `tolerance`.
- * Depth of a ContactEquation c: −n̂ᵢ · ((xⱼ + rⱼ) − (xᵢ + rᵢ)), positive when penetrating.
+ * Run the narrowphase over every body pair (and body/support pair) whose AABBs overlap, at the
+ * current poses, and collect the bodies in contacts deeper than `tolerance`. The depth of a
+ * ContactEquation c is −n̂ᵢ · ((xⱼ + rⱼ) − (xᵢ + rᵢ)), positive when penetrating.
  */
-function deepestContacts(
+function penetratingContacts(
   world: World,
   bodies: Body[],
   support: Body,
@@ -326,8 +347,7 @@ function deepestContacts(
   const contacts: ContactEquation[] = [];
   world.narrowphase.getContacts(p1, p2, world, contacts, [], [], []);
 
-  // Deepest penetration per pair, keyed "i,j" with the support as index -1.
-  const deepest = new Map<string, number>();
+  const deepest = new Map<string, number>(); // "i,j" (support = -1) → deepest penetration
   const offenders = new Set<number>();
   for (const c of contacts) {
     const dx = c.bj.position.x + c.rj.x - c.bi.position.x - c.ri.x;
@@ -342,12 +362,13 @@ function deepestContacts(
     if (a >= 0) offenders.add(a);
     if (b >= 0) offenders.add(b);
   }
-  const detail = [...deepest.entries()]
-    .map(([key, d]) => {
-      const [a, b] = key.split(',').map(Number);
-      const name = (k: number) => (k < 0 ? 'support' : `#${k}`);
-      return `${name(a)}–${name(b)} ${(d * 1000).toFixed(2)} mm`;
-    })
-    .join('; ');
-  return { bodies: [...offenders].sort((x, y) => x - y), detail: detail ? `penetration > ${tolerance} m: ${detail}` : '' };
+  const name = (k: number) => (k < 0 ? 'support' : `#${k}`);
+  const pairs = [...deepest.entries()].map(([key, d]) => {
+    const [a, b] = key.split(',').map(Number);
+    return `${name(a)}–${name(b)} ${(d * 1000).toFixed(2)} mm`;
+  });
+  return {
+    bodies: [...offenders].sort((x, y) => x - y),
+    detail: pairs.length ? `penetration > ${tolerance} m: ${pairs.join('; ')}` : '',
+  };
 }

@@ -113,7 +113,8 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
         const images = decodePixels(pixels, spec.image.width, spec.image.height);
         const labels = computeObjectLabels(frame, catalog, images);
         await writer.writeFrame(frame, images, labels);
-        options.onFrame?.(++done, options.frames);
+        done++;
+        options.onFrame?.(done, options.frames);
       });
       // Keep failures attached so none goes unhandled while we wait on an earlier frame.
       written.catch(() => undefined);

@@ -116,7 +116,10 @@ function sampleDrops(rng: Rng, spec: SceneSpec, catalog: ModelCatalog): Drop[] {
       }
       placed.push({ x, y, r, layer });
       const lift = cls.orientation === 'upright' ? model.halfHeight : model.radius;
-      const z = rng.range(spec.placement.drop_height) + lift + layer * 2.2 * maxRadius(catalog);
+      // Layers are stacked far enough apart that no drop height can make two of them overlap.
+      const drop = spec.placement.drop_height;
+      const layerHeight = 2.05 * maxRadius(catalog) + (typeof drop === 'number' ? 0 : drop[1] - drop[0]);
+      const z = rng.range(drop) + lift + layer * layerHeight;
       drops.push({ model, mass, material, pose: { R, t: [x, y, z] } });
     }
   });
@@ -150,10 +153,13 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
         sleepTime: physics.sleep_time,
         penetrationTolerance: physics.penetration_tolerance,
         solverIterations: physics.solver_iterations,
+        linearDamping: physics.linear_damping,
+        angularDamping: physics.angular_damping,
       },
     });
     if (result.problem) {
       lastProblem = `${result.problem.kind}: ${result.problem.detail}`;
+      if (process.env.ROBOSYNTH_DEBUG_PHYSICS) console.error(index, attempt, lastProblem, result.steps);
       continue;
     }
     const instances: FrameInstance[] = drops.map((d, i) => ({

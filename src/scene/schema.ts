@@ -10,12 +10,29 @@ import { z } from 'zod';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 
+/** A finite number in [min, max]; infinite bounds are left out (JSON Schema has no Infinity). */
+const bounded = (min: number, max: number, int = false) => {
+  let n = int ? z.int() : finite;
+  if (min > -Infinity) n = n.min(min);
+  if (max < Infinity) n = n.max(max);
+  return n;
+};
+
 /** A value sampled per frame: a fixed number or a uniform [min, max] range. */
 export const range = (min = -Infinity, max = Infinity) =>
   z.union([
-    finite.min(min).max(max),
-    z.tuple([finite.min(min).max(max), finite.min(min).max(max)]).refine(([a, b]) => a <= b, 'expected [min, max] with min <= max'),
+    bounded(min, max),
+    z.tuple([bounded(min, max), bounded(min, max)]).refine(([a, b]) => a <= b, 'expected [min, max] with min <= max'),
   ]).describe('a number, or [min, max] for a uniform draw');
+
+/** A count sampled per frame: a fixed integer or an integer drawn uniformly from [min, max] inclusive. */
+const intRange = (min: number, max: number) =>
+  z.union([
+    bounded(min, max, true),
+    z.tuple([bounded(min, max, true), bounded(min, max, true)]).refine(([a, b]) => a <= b, 'expected [min, max] with min <= max'),
+  ]).describe('an integer, or [min, max] for a uniform integer draw');
+
+const minMax = z.tuple([finite, finite]).refine(([a, b]) => a <= b, 'expected [min, max] with min <= max');
 
 const vec3 = z.tuple([finite, finite, finite]);
 const unit = z.number().min(0).max(1);
@@ -56,7 +73,7 @@ export const objectClass = z.strictObject({
   sphere: shapeFields.sphere.optional(),
   mesh: shapeFields.mesh.optional(),
   variants: z.int().min(1).max(100).default(1).describe('procedural classes: how many differently sized models (each its own obj_id) are drawn from the size ranges'),
-  count: range(0, 100).default(1).describe('instances per frame: a number, or an integer drawn uniformly from [min, max] inclusive'),
+  count: intRange(0, 100).default(1).describe('instances per frame: an integer, or an integer drawn uniformly from [min, max] inclusive'),
   mass: range(1e-4).default(0.2),
   material: materialSpec.default({ color: { hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }, roughness: [0.3, 0.9], metallic: 0 }),
   orientation: z.enum(['free', 'upright']).default('free').describe('initial drop orientation: any, or model Z up with a random yaw'),
@@ -128,23 +145,25 @@ export const sceneSchema = z.strictObject({
   support: supportSpec,
   objects: z.array(objectClass).min(1),
   placement: z.strictObject({
-    region: z.strictObject({ x: z.tuple([finite, finite]), y: z.tuple([finite, finite]) }).describe('drop area on the support (m)'),
+    region: z.strictObject({ x: minMax, y: minMax }).describe('drop area on the support (m)'),
     drop_height: range(0).default([0.05, 0.3]).describe('height of the lowest point above the support (m)'),
   }),
   physics: z.strictObject({
     time_step: positive.max(0.1).default(1 / 120),
     max_steps: z.int().min(1).max(100000).default(300),
-    gravity: finite.default(9.81),
+    gravity: finite.min(0).default(9.81).describe('magnitude of gravity along -Z (m/s^2)'),
     friction: range(0, 2).default(0.5),
     restitution: range(0, 1).default(0.1),
     sleep_speed: positive.default(0.05),
     sleep_time: positive.default(0.1),
     penetration_tolerance: positive.default(0.003),
     solver_iterations: z.int().min(1).max(200).default(20),
+    linear_damping: z.number().min(0).max(0.99).default(0.05).describe('fraction of linear velocity lost per second'),
+    angular_damping: z.number().min(0).max(0.99).default(0.5).describe('fraction of angular velocity lost per second: stands in for rolling resistance, so balls come to rest on the table'),
     max_attempts: z.int().min(1).max(1000).default(20).describe('resamples of a frame whose objects fell off or interpenetrate'),
   }).default({
     time_step: 1 / 120, max_steps: 300, gravity: 9.81, friction: 0.5, restitution: 0.1,
-    sleep_speed: 0.05, sleep_time: 0.1, penetration_tolerance: 0.003, solver_iterations: 20, max_attempts: 20,
+    sleep_speed: 0.05, sleep_time: 0.1, penetration_tolerance: 0.003, solver_iterations: 20, linear_damping: 0.05, angular_damping: 0.5, max_attempts: 20,
   }),
   render: z.strictObject({
     samples: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(4).describe('MSAA samples of the colour pass'),

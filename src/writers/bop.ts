@@ -20,11 +20,11 @@ import { invertPose } from '../geometry/transforms.js';
 import type { ObjectLabel } from '../labels/bop-gt.js';
 import { computeModelInfo } from '../labels/models-info.js';
 import type { FrameImages } from '../labels/pixels.js';
-import { encodeRle } from '../labels/rle.js';
+import { encodeRegionRle } from '../labels/rle.js';
 import type { FrameDescription } from '../scene/frame.js';
 import type { ModelCatalog } from '../scene/models.js';
 import { removeStaleTemps, writeFileAtomic, writeFilesAtomic, type FileToWrite } from './atomic.js';
-import { encodeMaskPng, encodePng } from './png.js';
+import { encodePng, encodeRegionMaskPng } from './png.js';
 import { encodePly } from './ply.js';
 
 export const CHUNK_SIZE = 1000;
@@ -122,8 +122,8 @@ export class BopWriter {
     ];
     if (this.formats.has('bop')) {
       labels.forEach((label, k) => {
-        encodes.push(encodeMaskPng(label.mask, W, H).then((data) => ({ path: join(dir, 'mask', `${pad(imId)}_${pad(k)}.png`), data })));
-        encodes.push(encodeMaskPng(label.maskVisib, W, H).then((data) => ({ path: join(dir, 'mask_visib', `${pad(imId)}_${pad(k)}.png`), data })));
+        encodes.push(encodeRegionMaskPng(label.mask).then((data) => ({ path: join(dir, 'mask', `${pad(imId)}_${pad(k)}.png`), data })));
+        encodes.push(encodeRegionMaskPng(label.maskVisib).then((data) => ({ path: join(dir, 'mask_visib', `${pad(imId)}_${pad(k)}.png`), data })));
       });
     }
     await writeFilesAtomic(await Promise.all(encodes));
@@ -218,7 +218,7 @@ export function buildRecord(frame: FrameDescription, images: FrameImages, labels
         .map((l, k) => ({ l, k }))
         .filter(({ l }) => l.pxCountVisib > 0)
         .map(({ l, k }) => {
-          const rle = encodeRle(l.maskVisib, images.width, images.height);
+          const rle = encodeRegionRle(l.maskVisib);
           const [x, y, w, h] = l.bboxVisib;
           return {
             id: imageId * 1000 + k + 1,

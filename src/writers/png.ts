@@ -9,6 +9,7 @@
  */
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
+import type { RegionMask } from '../labels/mask.js';
 
 export type PngKind = 'gray8' | 'gray16' | 'rgb8' | 'rgba8';
 
@@ -223,17 +224,23 @@ function makeChunk(type: string, data: Buffer): Buffer {
 function prepare(pixels: Uint8Array | Uint16Array, width: number, height: number, kind: PngKind): Prepared {
   validate(pixels, width, height, kind);
   const info = KIND_INFO[kind];
+  const filtered =
+    kind === 'gray16'
+      ? filterUp16(pixels as Uint16Array, width, height)
+      : filterUp8(pixels as Uint8Array, width * info.bpp, height);
+  return { header: pngHeader(width, height, kind), filtered };
+}
+
+/** Signature and IHDR chunk. */
+function pngHeader(width: number, height: number, kind: PngKind): Buffer {
+  const info = KIND_INFO[kind];
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = info.bitDepth;
   ihdr[9] = info.colorType;
   // Bytes 10..12 stay 0: deflate compression, adaptive filtering method 0, no interlace.
-  const filtered =
-    kind === 'gray16'
-      ? filterUp16(pixels as Uint16Array, width, height)
-      : filterUp8(pixels as Uint8Array, width * info.bpp, height);
-  return { header: Buffer.concat([PNG_SIGNATURE, makeChunk('IHDR', ihdr)]), filtered };
+  return Buffer.concat([PNG_SIGNATURE, makeChunk('IHDR', ihdr)]);
 }
 
 function zlibOptions(kind: PngKind, options?: PngOptions): zlib.ZlibOptions {
@@ -314,4 +321,20 @@ export async function encodeMaskPng(
 /** Synchronous twin of {@link encodeMaskPng}. */
 export function encodeMaskPngSync(mask: Uint8Array, width: number, height: number, options?: PngOptions): Buffer {
   return encodePngSync(maskTo255(mask, width, height), width, height, 'gray8', options);
+}
+
+/**
+ * A cropped binary mask as a full-size BOP mask PNG (gray8, 0/255). Only the crop is touched:
+ * every other row is filter byte 0 (None) and zeros, which is what Buffer.alloc already holds.
+ */
+export async function encodeRegionMaskPng(mask: RegionMask, options?: PngOptions): Promise<Buffer> {
+  const { width: W, height: H, x0, y0, w, h, data } = mask;
+  const stride = W + 1;
+  const raw = Buffer.alloc(H * stride);
+  for (let j = 0; j < h; j++) {
+    const o = (y0 + j) * stride + 1 + x0;
+    for (let i = 0; i < w; i++) if (data[j * w + i]) raw[o + i] = 255;
+  }
+  const compressed = await deflateAsync(raw, zlibOptions('gray8', options));
+  return assemble(pngHeader(W, H, 'gray8'), compressed);
 }

@@ -1,7 +1,7 @@
 /** Seeded random tabletop drop scenes for the physics tests and the benchmark. */
 import type { Pose, Vec3 } from '../../src/geometry/types.js';
 import { quatToMat3 } from '../../src/physics/convert.js';
-import type { CollisionShape, SettleInput, SettleSettings } from '../../src/physics/settle.js';
+import { DEFAULT_SETTLE_SETTINGS, type CollisionShape, type SettleInput, type SettleSettings } from '../../src/physics/settle.js';
 
 /** mulberry32: small deterministic PRNG in [0, 1). */
 export function rng(seed: number): () => number {
@@ -17,16 +17,8 @@ export function rng(seed: number): () => number {
 
 export const TABLE = { kind: 'table', size: [1.2, 0.8], thickness: 0.05 } as const satisfies SettleInput['support'];
 
-export const BENCH_SETTINGS: SettleSettings = {
-  timeStep: 1 / 240,
-  maxSteps: 600,
-  gravity: 9.81,
-  friction: 0.5,
-  restitution: 0.1,
-  sleepSpeed: 0.05,
-  sleepTime: 0.2,
-  penetrationTolerance: 0.003,
-};
+/** The benchmark settings of the brief: 1/240 s steps, at most 600 of them; the rest default. */
+export const BENCH_SETTINGS: SettleSettings = { ...DEFAULT_SETTLE_SETTINGS, timeStep: 1 / 240, maxSteps: 600 };
 
 export function randomRotation(r: () => number): number[] {
   // Uniform random unit quaternion (Shoemake).

@@ -6,7 +6,7 @@
 import { Engine } from '@babylonjs/core/Engines/engine.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import { Matrix, Vector3, Quaternion } from '@babylonjs/core/Maths/math.vector.js';
-import { Color3, Color4 } from '@babylonjs/core/Maths/math.color.js';
+import { Color4 } from '@babylonjs/core/Maths/math.color.js';
 import { TargetCamera } from '@babylonjs/core/Cameras/targetCamera.js';
 import { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import { VertexData } from '@babylonjs/core/Meshes/mesh.vertexData.js';
@@ -168,7 +168,12 @@ class PageRenderer {
       for (const generator of this.shadowGenerators) generator?.dispose();
       for (const light of this.lights) light.dispose();
       this.lights = lights.map((spec, i) => {
-        if (spec.type === 'directional') return new DirectionalLight(`light-${i}`, new Vector3(0, 0, -1), this.scene);
+        if (spec.type === 'directional') {
+          const light = new DirectionalLight(`light-${i}`, new Vector3(0, 0, -1), this.scene);
+          light.autoUpdateExtends = true;
+          light.autoCalcShadowZBounds = true;
+          return light;
+        }
         if (spec.type === 'point') return new PointLight(`light-${i}`, Vector3.Zero(), this.scene);
         return new HemisphericLight(`light-${i}`, new Vector3(0, 1, 0), this.scene);
       });
@@ -177,7 +182,8 @@ class PageRenderer {
         const generator = new ShadowGenerator(this.init.shadowMapSize, this.lights[i] as DirectionalLight | PointLight);
         generator.usePercentageCloserFiltering = true;
         generator.filteringQuality = ShadowGenerator.QUALITY_LOW;
-        generator.bias = 0.002;
+        generator.bias = 0.01;
+        generator.normalBias = 0.02;
         return generator;
       });
     }
@@ -255,9 +261,9 @@ class PageRenderer {
     this.scene.customRenderTargets = [this.idTarget];
     this.scene.render();
     const t1 = performance.now();
+    const framebufferOf = (target: RenderTargetTexture) => (target.renderTarget as unknown as { _framebuffer: WebGLFramebuffer })._framebuffer;
     gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, this.colorPixels);
-    const framebuffer = (this.idTarget.renderTarget as unknown as { _framebuffer: WebGLFramebuffer })._framebuffer;
-    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, framebufferOf(this.idTarget));
     gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, this.idPixels);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     const t2 = performance.now();

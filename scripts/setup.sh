@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, and nothing else: Debian packages for headless Chromium with
+# Mesa's GL (as root; otherwise it prints the command), the npm packages, and the CLI bundle.
+# Fast when everything is there, so `npm run demo` and `npm test` call it every time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'robosynth setup: %s\n' "$*" >&2; }
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  say "Node.js 20 or newer is needed (found $(node --version))"; exit 1
+fi
+
+# --- Debian packages: Chromium and Mesa's EGL/GL drivers (llvmpipe renders WebGL2 on the CPU).
+apt_packages=(chromium libegl-mesa0 libgl1-mesa-dri fonts-liberation)
+have_browser() { [ -n "${ROBOSYNTH_CHROMIUM:-}" ] && [ -x "${ROBOSYNTH_CHROMIUM}" ] || [ -x /usr/bin/chromium ]; }
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for pkg in "${apt_packages[@]}"; do
+    if [ "$pkg" = chromium ] && [ -n "${ROBOSYNTH_CHROMIUM:-}" ]; then continue; fi
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+elif ! have_browser; then
+  missing+=(chromium)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  elif ! have_browser; then
+    say "missing Debian packages: ${missing[*]}"
+    say "install them with:  sudo apt-get install -y ${missing[*]}"
+    say "(or point ROBOSYNTH_CHROMIUM at a Chromium/Chrome binary)"
+    exit 1
+  else
+    say "note: missing ${missing[*]}; rendering may fall back to SwiftShader (slower)"
+  fi
+fi
+
+# --- npm packages. Never download a browser or CUDA libraries: the system provides what we need.
+export PUPPETEER_SKIP_DOWNLOAD=1 ONNXRUNTIME_NODE_INSTALL=skip
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+
+# --- The CLI bundle (dist/cli.js), rebuilt when any source is newer.
+if [ ! -f dist/cli.js ] || [ -n "$(find src package.json -newer dist/cli.js -print -quit)" ]; then
+  node scripts/build.mjs
+fi
