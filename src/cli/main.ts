@@ -67,6 +67,7 @@ export function buildProgram(): Command {
           onFrame: (done) => progress.update(done),
         });
         progress.stop();
+        process.stderr.write(`robosynth: dataset in ${summary.out} (BOP: camera.json, models/, train_pbr/; COCO: coco_annotations.json)\n`);
         process.stdout.write(JSON.stringify(summary) + '\n');
         if (abort.signal.aborted) process.exitCode = 130;
       } finally {
@@ -102,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     const err = error as { code?: string; exitCode?: number; message?: string };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    if (err.code?.startsWith('commander.')) return err.exitCode ?? 2;
+    if (err.code?.startsWith('commander.')) return 2;
     if (error instanceof UserError) {
       process.stderr.write(`robosynth: ${error.message}\n`);
       return 2;

@@ -257,8 +257,10 @@ export function settle(input: SettleInput): SettleResult {
   const fallen = (b: Body) => b.position.z < FALLEN_Z || outsideTable(b);
 
   // Reject overlapping drop poses up front: cannon would resolve them with a violent push-out.
-  const initial = penetratingContacts(world, bodies, support, indexOf, s.penetrationTolerance);
-  if (initial.bodies.length > 0) {
+  // (A body that starts off the support is reported as off-support instead, below.)
+  let stoppedEarly = bodies.some(fallen);
+  const initial = stoppedEarly ? null : penetratingContacts(world, bodies, support, indexOf, s.penetrationTolerance);
+  if (initial && initial.bodies.length > 0) {
     return {
       poses: input.bodies.map((b) => ({ R: b.pose.R.slice(), t: [b.pose.t[0], b.pose.t[1], b.pose.t[2]] })),
       steps: 0,
@@ -270,7 +272,6 @@ export function settle(input: SettleInput): SettleResult {
   const sleeping = () => bodies.every((b) => b.sleepState === Body.SLEEPING);
   let steps = 0;
   let allAsleep = sleeping();
-  let stoppedEarly = bodies.some(fallen);
   while (!allAsleep && !stoppedEarly && steps < s.maxSteps) {
     world.step(s.timeStep); // fixed step, no interpolation
     steps++;

@@ -18,7 +18,7 @@ import { sampleFrame } from '../sampling/frame.js';
 import { BopWriter, type Format } from '../writers/bop.js';
 import { UserError } from '../errors.js';
 import type { TriMesh } from '../geometry/types.js';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 
 export interface RenderDatasetOptions {
   scene: string;
@@ -136,7 +136,7 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     frames: done,
     seconds: Number(seconds.toFixed(3)),
     frames_per_second: Number((done / seconds).toFixed(2)),
-    out: options.out,
+    out: resolve(options.out),
     gl_renderer: renderer.glRenderer,
   };
 }
