@@ -9,16 +9,16 @@
  * above the plane keeps the contact alive; a contact with a positive gap only limits the approach
  * speed (λ ≥ 0), so resting heights are unchanged.
  */
-import { Vec3, type Body, type ConvexPolyhedron, type Narrowphase, type Plane, type Quaternion, type Shape } from 'cannon-es';
+import { Vec3, type Body, type ContactEquation, type ConvexPolyhedron, type Narrowphase, type Plane, type Quaternion, type Shape } from 'cannon-es';
 
 /** The narrowphase methods we replace, with the (internal) members they use. */
 interface NarrowphaseInternals {
   planeConvex: (...args: unknown[]) => boolean | void;
-  createContactEquation(bi: Body, bj: Body, si: Shape, sj: Shape, overrideShapeA?: Shape, overrideShapeB?: Shape): import('cannon-es').ContactEquation;
-  createFrictionEquationsFromContact(c: import('cannon-es').ContactEquation, out: unknown[]): boolean;
+  createContactEquation(bi: Body, bj: Body, si: Shape, sj: Shape, overrideShapeA?: Shape, overrideShapeB?: Shape): ContactEquation;
+  createFrictionEquationsFromContact(c: ContactEquation, out: unknown[]): boolean;
   createFrictionFromAverage(numContacts: number): void;
   enableFrictionReduction: boolean;
-  result: import('cannon-es').ContactEquation[];
+  result: ContactEquation[];
   frictionResult: unknown[];
 }
 

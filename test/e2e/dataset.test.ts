@@ -146,6 +146,22 @@ function listFiles(dir: string): string[] {
   return out.sort();
 }
 
+/** For a failure message: how two PNGs of the same size differ, pixel-wise. */
+function pngDifference(a: string, b: string): string {
+  if (!a.endsWith('.png')) return 'bytes differ';
+  const x = PNG.sync.read(readFileSync(a), { skipRescale: true }), y = PNG.sync.read(readFileSync(b), { skipRescale: true });
+  if (x.width !== y.width || x.height !== y.height) return `sizes ${x.width}x${x.height} vs ${y.width}x${y.height}`;
+  const dx = x.data as unknown as ArrayLike<number>, dy = y.data as unknown as ArrayLike<number>;
+  let px = 0, max = 0;
+  for (let k = 0; k < x.width * x.height; k++) {
+    let d = 0;
+    for (let c = 0; c < 4; c++) d = Math.max(d, Math.abs(dx[4 * k + c] - dy[4 * k + c]));
+    if (d) px++;
+    max = Math.max(max, d);
+  }
+  return px ? `${px} pixels differ, max |difference| ${max}` : 'same pixels, bytes differ';
+}
+
 function isRotation(R: number[], tol = 1e-5): boolean {
   if (R.length !== 9) return false;
   for (let a = 0; a < 3; a++) {
@@ -449,13 +465,15 @@ describe('robosynth render → BOP/COCO dataset (tabletop.yaml, seed 7)', () => 
   it('6. determinism: same seed → byte-identical files; --start 2 --frames 2 reproduces frames 2 and 3', () => {
     const a = listFiles(full.root), b = listFiles(again.root);
     expect(b, 'same file list').toEqual(a);
-    const differ = a.filter((p) => !readFileSync(join(full.root, p)).equals(readFileSync(join(again.root, p))));
+    const differ = a.filter((p) => !readFileSync(join(full.root, p)).equals(readFileSync(join(again.root, p))))
+      .map((p) => `${p}: ${pngDifference(join(full.root, p), join(again.root, p))}`);
     expect(differ, 'files that differ between two runs with the same seed').toEqual([]);
 
     const differPart: string[] = [];
     const same = (p: string) => {
       const x = join(full.root, p), y = join(part.root, p);
-      if (!existsSync(y) || !readFileSync(x).equals(readFileSync(y))) differPart.push(p);
+      if (!existsSync(y)) differPart.push(`${p}: missing`);
+      else if (!readFileSync(x).equals(readFileSync(y))) differPart.push(`${p}: ${pngDifference(x, y)}`);
     };
     const ims = [2, 3];
     same('camera.json');
