@@ -29,6 +29,8 @@ const COMMON_FLAGS = [
   '--disable-background-timer-throttling',
   '--disable-renderer-backgrounding',
   '--disable-backgrounding-occluded-windows',
+  // The page talks to our loopback server only; no name resolves to anything else.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
 ];
 
 const BACKEND_FLAGS: Record<GlBackend, string[]> = {
@@ -61,8 +63,12 @@ export async function launchBrowser(backend: GlBackend): Promise<LaunchedBrowser
       headless: true,
       pipe: true,
       userDataDir,
-      args: [...COMMON_FLAGS, ...BACKEND_FLAGS[backend]],
+      args: [...COMMON_FLAGS, ...BACKEND_FLAGS[backend], ...(process.env.ROBOSYNTH_CHROMIUM_FLAGS?.split(' ').filter(Boolean) ?? [])],
       protocolTimeout: 600_000,
+      // Ctrl-C is ours: the pipeline finishes the frames in flight, then closes the browser.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
     });
   } catch (error) {
     rmSync(userDataDir, { recursive: true, force: true });
