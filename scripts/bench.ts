@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { prepareScene, renderDataset, rendererMeshes, sampleSettledFrame } from '../src/pipeline/render-dataset.js';
 import { Renderer } from '../src/render/driver.js';
 import { frameToPageJob } from '../src/render/job.js';
+import { modelRadii } from '../src/scene/models.js';
 
 const scenePath = process.argv[2] ?? 'scenes/tabletop.yaml';
 const frames = Number(process.env.BENCH_FRAMES ?? 60);
@@ -26,7 +27,8 @@ const sampleMs = (performance.now() - t) / descriptions.length;
 
 // Raw: the same passes, read back into Node, nothing else; two frames in flight as in the pipeline.
 const renderer = await Renderer.launch(rendererMeshes(catalog), { width, height, samples: spec.render.samples, shadowMapSize: spec.render.shadow_map_size });
-const jobs = descriptions.map((d) => frameToPageJob(d));
+const radii = modelRadii(catalog);
+const jobs = descriptions.map((d) => frameToPageJob(d, radii));
 for (let i = 0; i < warmup; i++) await renderer.render(jobs[i]);
 t = performance.now();
 let previous = renderer.render(jobs[warmup]);

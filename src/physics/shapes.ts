@@ -39,8 +39,10 @@ export function buildShape(cs: CollisionShape, mass: number): CannonShapeModel {
   switch (cs.type) {
     case 'box': {
       const [sx, sy, sz] = cs.size.map((v, i) => positive(v, `box size[${i}]`));
+      const shape = new Box(new CVec3(sx / 2, sy / 2, sz / 2));
+      pruneSatAxes(shape.convexPolyhedronRepresentation);
       return {
-        shape: new Box(new CVec3(sx / 2, sy / 2, sz / 2)),
+        shape,
         orientation: new Quaternion(),
         com: [0, 0, 0],
         inertia: [(mass / 12) * (sy * sy + sz * sz), (mass / 12) * (sx * sx + sz * sz), (mass / 12) * (sx * sx + sy * sy)],
@@ -59,8 +61,10 @@ export function buildShape(cs: CollisionShape, mass: number): CannonShapeModel {
       const orientation = new Quaternion();
       orientation.setFromAxisAngle(new CVec3(1, 0, 0), Math.PI / 2);
       const ixy = (mass / 12) * (3 * r * r + h * h);
+      const shape = new Cylinder(r, r, h, CYLINDER_SEGMENTS);
+      pruneSatAxes(shape);
       return {
-        shape: new Cylinder(r, r, h, CYLINDER_SEGMENTS),
+        shape,
         orientation,
         com: [0, 0, 0],
         inertia: [ixy, ixy, 0.5 * mass * r * r],
@@ -193,11 +197,13 @@ export function pruneSatAxes(shape: ConvexPolyhedron): void {
 }
 
 /**
- * At most this many vertices in a convex collision hull. cannon-es's convex/convex test (SAT over
- * all edge-direction pairs) costs ~E_A·E_B·(V_A+V_B): measured per touching pair and step ≈ 0.07 ms
- * at 16 vertices, 0.7 ms at 32, 2.3 ms at 48. Larger hulls are reduced (see simplifyHull).
+ * At most this many vertices in a convex collision hull; larger hulls are reduced (simplifyHull).
+ * cannon-es's convex/convex test (SAT over all pairs of edge directions) costs about
+ * E_A·E_B·(V_A+V_B), i.e. ~V³ per touching pair and step: 10 convex bodies settle in ~2.5× the
+ * time of 10 boxes/cylinders/spheres at 16 vertices, ~4× at 20, ~5× at 24 (measured). Primitive
+ * shapes are much cheaper (a box has 3 edge directions, a 16-sided cylinder 9).
  */
-export const MAX_HULL_VERTICES = 20;
+export const MAX_HULL_VERTICES = 16;
 
 /**
  * Choose `max` of the hull vertices: the extreme points along ±x, ±y, ±z first (keeps the bounding
@@ -231,7 +237,24 @@ function dist2(a: Vec3, b: Vec3): number {
   return (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 + (a[2] - b[2]) ** 2;
 }
 
-function buildConvex(points: Float32Array, mass: number): CannonShapeModel {
+/** Collision geometry and mass properties per unit mass of a convex shape. */
+interface ConvexGeometry {
+  vertices: Vec3[]; // relative to the centre of mass
+  faces: number[][];
+  normals: Vec3[];
+  com: Vec3;
+  unitInertia: Vec3;
+}
+
+/**
+ * Hulls by points array: a batch passes the same mesh arrays for every frame, and the hull of a
+ * few thousand points costs milliseconds. Point arrays must not be mutated after first use.
+ */
+const convexCache = new WeakMap<Float32Array, ConvexGeometry>();
+
+function convexGeometry(points: Float32Array): ConvexGeometry {
+  const cached = convexCache.get(points);
+  if (cached) return cached;
   // Mass properties from the full hull, collision geometry from a hull of at most MAX_HULL_VERTICES.
   const hull = convexHull(points);
   let collision = hull;
@@ -240,22 +263,34 @@ function buildConvex(points: Float32Array, mass: number): CannonShapeModel {
     const c = reduced.centroid; // reduced.vertices are relative to c, c is relative to hull.centroid
     collision = { ...reduced, vertices: reduced.vertices.map((v) => [v[0] + c[0], v[1] + c[1], v[2] + c[2]] as Vec3) };
   }
-  const shape = new ConvexPolyhedron({
-    vertices: collision.vertices.map((v) => new CVec3(v[0], v[1], v[2])),
-    faces: collision.faces,
-    normals: collision.normals.map((n) => new CVec3(n[0], n[1], n[2])),
-  });
-  pruneSatAxes(shape);
-  // Inertia tensor I = tr(C)·Id − C scaled to the mass; cannon only takes a diagonal inertia, so the
+  // Inertia tensor I = tr(C)·Id − C per unit mass; cannon only takes a diagonal inertia, so the
   // products of inertia are dropped (exact when the model axes are principal axes).
   const C = hull.secondMoment;
-  const rho = mass / hull.volume;
   const tr = C[0] + C[4] + C[8];
+  const geometry: ConvexGeometry = {
+    vertices: collision.vertices,
+    faces: collision.faces,
+    normals: collision.normals,
+    com: hull.centroid,
+    unitInertia: [(tr - C[0]) / hull.volume, (tr - C[4]) / hull.volume, (tr - C[8]) / hull.volume],
+  };
+  convexCache.set(points, geometry);
+  return geometry;
+}
+
+function buildConvex(points: Float32Array, mass: number): CannonShapeModel {
+  const g = convexGeometry(points);
+  const shape = new ConvexPolyhedron({
+    vertices: g.vertices.map((v) => new CVec3(v[0], v[1], v[2])),
+    faces: g.faces.map((f) => f.slice()),
+    normals: g.normals.map((n) => new CVec3(n[0], n[1], n[2])),
+  });
+  pruneSatAxes(shape);
   return {
     shape,
     orientation: new Quaternion(),
-    com: hull.centroid,
-    inertia: [rho * (tr - C[0]), rho * (tr - C[4]), rho * (tr - C[8])],
+    com: [g.com[0], g.com[1], g.com[2]],
+    inertia: [mass * g.unitInertia[0], mass * g.unitInertia[1], mass * g.unitInertia[2]],
   };
 }
 

@@ -12,7 +12,7 @@ import { frameToPageJob } from '../render/job.js';
 import { DEPTH_UNIT_M } from '../render/protocol.js';
 import type { FrameDescription } from '../scene/frame.js';
 import { loadScene, type LoadedScene } from '../scene/load.js';
-import { buildCatalog, type ModelCatalog } from '../scene/models.js';
+import { buildCatalog, modelRadii, type ModelCatalog } from '../scene/models.js';
 import type { SceneSpec } from '../scene/schema.js';
 import { sampleFrame } from '../sampling/frame.js';
 import { BopWriter, type Format } from '../writers/bop.js';
@@ -101,6 +101,7 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     shadowMapSize: spec.render.shadow_map_size,
     log: options.onLog,
   });
+  const radii = modelRadii(catalog);
   const started = performance.now();
   let done = 0;
   const queue: Promise<void>[] = [];
@@ -109,7 +110,7 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     for (let index = start; index < start + options.frames; index++) {
       if (options.signal?.aborted) break;
       const frame = sampleSettledFrame(spec, catalog, seed, index);
-      const written = renderer.render(frameToPageJob(frame)).then(async (pixels) => {
+      const written = renderer.render(frameToPageJob(frame, radii)).then(async (pixels) => {
         const images = decodePixels(pixels, spec.image.width, spec.image.height);
         const labels = computeObjectLabels(frame, catalog, images);
         await writer.writeFrame(frame, images, labels);

@@ -7,6 +7,9 @@ import type { Mat3, Pose, Vec3 } from '../geometry/types.js';
 import type { FrameCamera, FrameDescription } from '../scene/frame.js';
 import { ID_UNLABELED, type Mat4, type PageJob, type PageLight } from './protocol.js';
 
+/** Room around the casters' bounding sphere for the receiving surface below them (m). */
+const SHADOW_MARGIN_M = 0.1;
+
 /** OpenCV camera (x right, y down, z forward) to GL camera (x right, y up, z backward): a rotation. */
 const GL_FROM_CV: Mat3 = [1, 0, 0, 0, -1, 0, 0, 0, -1];
 
@@ -30,15 +33,33 @@ export function glCameraFromWorld(camera: FrameCamera): Pose {
   return { R: mulMat3(GL_FROM_CV, cvFromWorld.R), t: mulMat3Vec(GL_FROM_CV, cvFromWorld.t) };
 }
 
-export function frameToPageJob(frame: FrameDescription): Omit<PageJob, 'uploadUrl'> {
+/**
+ * @param radii bounding radius of each model by key, to fit the shadow maps around the casters.
+ */
+export function frameToPageJob(frame: FrameDescription, radii: ReadonlyMap<string, number>): Omit<PageJob, 'uploadUrl'> {
   const view = glCameraFromWorld(frame.camera);
   const toCamera = (pose: Pose) => poseToColumnMajor(composePoses(view, pose));
   const rotate = (v: Vec3) => mulMat3Vec(view.R, v);
+  // The casters' bounding sphere (world frame), with room below for the support that receives.
+  const casters = frame.instances.map((i) => ({ centre: i.pose.t, radius: radii.get(i.model) ?? 0 }));
+  const centre: Vec3 = casters.length
+    ? [0, 1, 2].map((k) => casters.reduce((s, c) => s + c.centre[k], 0) / casters.length) as Vec3
+    : [0, 0, 0];
+  const reach = SHADOW_MARGIN_M + casters.reduce((m, c) => Math.max(m, Math.hypot(c.centre[0] - centre[0], c.centre[1] - centre[1], c.centre[2] - centre[2]) + c.radius), 0);
+  const toCameraPoint = (p: Vec3): Vec3 => {
+    const r = mulMat3Vec(view.R, p);
+    return [r[0] + view.t[0], r[1] + view.t[1], r[2] + view.t[2]];
+  };
   const lights = frame.lights.map((light): PageLight => {
-    if (light.type === 'directional') return { ...light, direction: rotate(light.direction) };
+    if (light.type === 'directional') {
+      const d = light.direction;
+      const position: Vec3 = [centre[0] - d[0] * reach, centre[1] - d[1] * reach, centre[2] - d[2] * reach];
+      return { ...light, direction: rotate(d), position: toCameraPoint(position), shadowRange: { minZ: 0, maxZ: 2 * reach, width: 2 * reach } };
+    }
     if (light.type === 'point') {
-      const p = mulMat3Vec(view.R, light.position);
-      return { ...light, position: [p[0] + view.t[0], p[1] + view.t[1], p[2] + view.t[2]] };
+      const p = light.position;
+      const far = Math.hypot(p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]) + reach;
+      return { ...light, position: toCameraPoint(p), shadowRange: { minZ: 0.01, maxZ: far, width: 0 } };
     }
     return { type: 'hemispheric', direction: rotate([0, 0, 1]), color: light.color, groundColor: light.groundColor, intensity: light.intensity };
   });

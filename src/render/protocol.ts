@@ -23,9 +23,23 @@ export interface PageInit {
   meshes: PageMeshAsset[];
 }
 
+/**
+ * The depth range of a light's shadow map, decided in Node from the frame alone: Babylon's
+ * automatic bounds carry state from one frame to the next, which made a frame's shadows depend
+ * on the frame rendered before it.
+ */
+export interface ShadowRange {
+  minZ: number;
+  maxZ: number;
+  /** Side of a directional light's square shadow frustum, centred on its position's axis. */
+  width: number;
+}
+
 export type PageLight =
-  | { type: 'directional'; direction: [number, number, number]; color: RGB; intensity: number; shadows: boolean }
-  | { type: 'point'; position: [number, number, number]; color: RGB; intensity: number; shadows: boolean }
+  | { type: 'directional'; direction: [number, number, number]; color: RGB; intensity: number; shadows: boolean;
+      /** Up-light of every caster, so [minZ, maxZ] along the direction covers casters and receivers. */
+      position: [number, number, number]; shadowRange: ShadowRange }
+  | { type: 'point'; position: [number, number, number]; color: RGB; intensity: number; shadows: boolean; shadowRange: ShadowRange }
   | { type: 'hemispheric'; direction: [number, number, number]; color: RGB; groundColor: RGB; intensity: number };
 
 export interface PageItem {

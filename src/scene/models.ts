@@ -94,3 +94,8 @@ export async function buildCatalog(scene: LoadedScene, loadMesh: MeshLoader): Pr
   const thickness = support.type === 'table' ? support.thickness : 0.01;
   return { models, byClass, support: { key: '__support__', mesh: boxMesh([support.size[0], support.size[1], thickness]) } };
 }
+
+/** Bounding radius of every model (and the support) by key. */
+export function modelRadii(catalog: ModelCatalog): Map<string, number> {
+  return new Map(catalog.models.map((m) => [m.key, m.radius]));
+}

@@ -1,6 +1,7 @@
 import { Body, ConvexPolyhedron, Vec3 as CVec3 } from 'cannon-es';
 import { describe, expect, it } from 'vitest';
-import { buildShape, convexHull, CYLINDER_SEGMENTS } from '../../src/physics/shapes.js';
+import { buildShape, convexHull, CYLINDER_SEGMENTS, MAX_HULL_VERTICES, simplifyHull, uniqueDirections } from '../../src/physics/shapes.js';
+import type { Vec3 } from '../../src/geometry/types.js';
 
 function cubePoints(size: [number, number, number], offset: [number, number, number] = [0, 0, 0], extra: number[] = []): Float32Array {
   const p: number[] = [];
@@ -72,5 +73,53 @@ describe('buildShape', () => {
   it('rejects non-positive dimensions', () => {
     expect(() => buildShape({ type: 'box', size: [0.1, 0, 0.1] }, 1)).toThrow();
     expect(() => buildShape({ type: 'sphere', radius: -1 }, 1)).toThrow();
+  });
+});
+
+/** Points on an ellipsoid (Fibonacci lattice): every point is a hull vertex. */
+function ellipsoid(n: number, r: Vec3): Float32Array {
+  const p: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const z = 1 - (2 * (i + 0.5)) / n;
+    const a = i * Math.PI * (3 - Math.sqrt(5));
+    const s = Math.sqrt(1 - z * z);
+    p.push(r[0] * s * Math.cos(a), r[1] * s * Math.sin(a), r[2] * z);
+  }
+  return new Float32Array(p);
+}
+
+describe('hull simplification', () => {
+  it('keeps at most MAX_HULL_VERTICES, including the extreme points of each axis', () => {
+    const h = convexHull(ellipsoid(400, [0.05, 0.03, 0.02]));
+    expect(h.vertices.length).toBe(400);
+    const s = simplifyHull(h.vertices, MAX_HULL_VERTICES);
+    expect(s.length).toBe(MAX_HULL_VERTICES);
+    for (let k = 0; k < 3; k++) {
+      expect(Math.max(...s.map((v) => v[k]))).toBe(Math.max(...h.vertices.map((v) => v[k])));
+      expect(Math.min(...s.map((v) => v[k]))).toBe(Math.min(...h.vertices.map((v) => v[k])));
+    }
+    expect(simplifyHull(s, 100)).toBe(s);
+  });
+
+  it('a dense mesh gives a reduced collision hull but full-hull mass properties; cached per array', () => {
+    const pts = ellipsoid(2000, [0.04, 0.04, 0.04]);
+    const m = buildShape({ type: 'convex', points: pts }, 1);
+    const shape = m.shape as ConvexPolyhedron;
+    expect(shape.vertices.length).toBeLessThanOrEqual(MAX_HULL_VERTICES);
+    // A solid ball: I = 2/5 m r² (the 2000-point hull is within 0.5 % of the sphere).
+    expect(m.inertia[0]).toBeCloseTo(0.4 * 0.04 * 0.04, 5);
+    const again = buildShape({ type: 'convex', points: pts }, 2);
+    expect((again.shape as ConvexPolyhedron).vertices).toEqual(shape.vertices);
+    expect(again.shape).not.toBe(shape); // a fresh cannon shape per body
+    expect(again.inertia[0]).toBeCloseTo(2 * m.inertia[0], 12);
+  });
+
+  it('uniqueDirections drops parallel and anti-parallel repeats, keeping the first', () => {
+    const d = uniqueDirections([new CVec3(1, 0, 0), new CVec3(0, 2, 0), new CVec3(-3, 0, 0), new CVec3(0, -1, 0), new CVec3(1, 1, 0), new CVec3(0, 0, 0)]);
+    expect(d.map((v) => [v.x, v.y, v.z])).toEqual([
+      [1, 0, 0],
+      [0, 2, 0],
+      [1, 1, 0],
+    ]);
   });
 });

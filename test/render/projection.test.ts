@@ -64,7 +64,7 @@ describe('the renderer view reproduces the OpenCV camera', () => {
       lights: [{ type: 'directional', direction: [0, 0, -1], color: [1, 1, 1], intensity: 1, shadows: true }],
       support: { model: 'support', pose: { R: [1, 0, 0, 0, 1, 0, 0, 0, 1], t: [0, 0, -0.02] }, material: { color: [1, 1, 1], roughness: 1, metallic: 0 } },
       instances: [], physics: { attempts: 1, steps: 0 },
-    });
+    }, new Map());
     // Sunlight falls downwards in the world, hence towards the bottom of the image (negative y in GL).
     const light = job.lights[0];
     expect(light.type).toBe('directional');

@@ -170,8 +170,9 @@ class PageRenderer {
       this.lights = lights.map((spec, i) => {
         if (spec.type === 'directional') {
           const light = new DirectionalLight(`light-${i}`, new Vector3(0, 0, -1), this.scene);
-          light.autoUpdateExtends = true;
-          light.autoCalcShadowZBounds = true;
+          // The shadow frustum comes from the job: Babylon's automatic fit carries state between frames.
+          light.autoUpdateExtends = false;
+          light.autoCalcShadowZBounds = false;
           return light;
         }
         if (spec.type === 'point') return new PointLight(`light-${i}`, Vector3.Zero(), this.scene);
@@ -193,10 +194,15 @@ class PageRenderer {
       if (spec.type === 'directional') {
         const directional = light as DirectionalLight;
         directional.direction.set(...spec.direction);
-        // Babylon fits the shadow frustum to the casters; the position only has to be up-light of them.
-        directional.position = directional.direction.scale(-5);
+        directional.position.set(...spec.position);
+        directional.shadowMinZ = spec.shadowRange.minZ;
+        directional.shadowMaxZ = spec.shadowRange.maxZ;
+        directional.shadowFrustumSize = spec.shadowRange.width;
       } else if (spec.type === 'point') {
-        (light as PointLight).position.set(...spec.position);
+        const point = light as PointLight;
+        point.position.set(...spec.position);
+        point.shadowMinZ = spec.shadowRange.minZ;
+        point.shadowMaxZ = spec.shadowRange.maxZ;
       } else {
         const hemi = light as HemisphericLight;
         hemi.direction.set(...spec.direction);
