@@ -2,7 +2,8 @@
  * `npm run bench`: one JSON line with the end-to-end rate (sample + settle + render + label +
  * write BOP and COCO) at 640x480 on the default scene, and, in the same run, the raw render rate
  * of the same passes (colour, instance and depth, read back into Node) with no labels and no
- * writing. Warm-up frames (shader compilation) are excluded from both rates.
+ * writing. Warm-up frames (shader compilation) are excluded from both rates. The two are measured
+ * in alternating rounds and compared by their medians, since a shared machine drifts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -13,62 +14,78 @@ import { frameToPageJob } from '../src/render/job.js';
 import { modelRadii } from '../src/scene/models.js';
 
 const scenePath = process.argv[2] ?? 'scenes/tabletop.yaml';
-const frames = Number(process.env.BENCH_FRAMES ?? 60);
+const frames = Number(process.env.BENCH_FRAMES ?? 50);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const warmup = 5;
 const width = 640, height = 480;
 
 const { spec, catalog } = await prepareScene(scenePath, width, height);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 // Sampling and physics alone, for the breakdown.
-let t = performance.now();
+const t = performance.now();
 const descriptions = [];
 for (let i = 0; i < warmup + frames; i++) descriptions.push(sampleSettledFrame(spec, catalog, 1, i));
 const sampleMs = (performance.now() - t) / descriptions.length;
-
-// Raw: the same passes, read back into Node, nothing else; two frames in flight as in the pipeline.
-const renderer = await Renderer.launch(rendererMeshes(catalog), { width, height, samples: spec.render.samples, shadowMapSize: spec.render.shadow_map_size });
 const radii = modelRadii(catalog);
 const jobs = descriptions.map((d) => frameToPageJob(d, radii));
-for (let i = 0; i < warmup; i++) await renderer.render(jobs[i]);
-t = performance.now();
-let previous = renderer.render(jobs[warmup]);
-for (let i = warmup + 1; i < jobs.length; i++) {
-  const next = renderer.render(jobs[i]);
+
+/** Raw: the same passes read back into Node, nothing else; two frames in flight as in the pipeline. */
+async function rawRound(): Promise<{ fps: number; gl: string }> {
+  const renderer = await Renderer.launch(rendererMeshes(catalog), { width, height, samples: spec.render.samples, shadowMapSize: spec.render.shadow_map_size });
+  for (let i = 0; i < warmup; i++) await renderer.render(jobs[i]);
+  const start = performance.now();
+  let previous = renderer.render(jobs[warmup]);
+  for (let i = warmup + 1; i < jobs.length; i++) {
+    const next = renderer.render(jobs[i]);
+    await previous;
+    previous = next;
+  }
   await previous;
-  previous = next;
+  const fps = frames / ((performance.now() - start) / 1000);
+  await renderer.close();
+  return { fps, gl: renderer.glRenderer };
 }
-await previous;
-const rawSeconds = (performance.now() - t) / 1000;
-const glRenderer = renderer.glRenderer;
-await renderer.close();
 
-// End to end, through the same function the CLI uses.
-const out = mkdtempSync(join(tmpdir(), 'robosynth-bench-'));
-let warmDoneAt = 0, lastAt = 0;
-await renderDataset({
-  scene: scenePath, out: join(out, 'ds'), frames: warmup + frames, seed: 1, width, height,
-  onFrame: (done) => {
-    if (done === warmup) warmDoneAt = performance.now();
-    lastAt = performance.now();
-  },
-});
-const e2eSeconds = (lastAt - warmDoneAt) / 1000;
-rmSync(out, { recursive: true, force: true });
+/** End to end, through the same function the CLI uses. */
+async function endToEndRound(): Promise<number> {
+  const out = mkdtempSync(join(tmpdir(), 'robosynth-bench-'));
+  let warmDoneAt = 0, lastAt = 0;
+  await renderDataset({
+    scene: scenePath, out: join(out, 'ds'), frames: warmup + frames, seed: 1, width, height,
+    onFrame: (done) => {
+      if (done === warmup) warmDoneAt = performance.now();
+      lastAt = performance.now();
+    },
+  });
+  rmSync(out, { recursive: true, force: true });
+  return frames / ((lastAt - warmDoneAt) / 1000);
+}
 
-const e2eFps = frames / e2eSeconds;
-const rawFps = frames / rawSeconds;
+const raw: number[] = [], e2e: number[] = [];
+let gl = '';
+for (let round = 0; round < rounds; round++) {
+  const r = await rawRound();
+  raw.push(r.fps);
+  gl = r.gl;
+  e2e.push(await endToEndRound());
+}
+const round2 = (v: number) => Number(v.toFixed(2));
 console.log(JSON.stringify({
   bench: 'render',
   scene: scenePath,
   width,
   height,
   objects_per_frame: descriptions[0].instances.length,
-  frames,
-  end_to_end_fps: Number(e2eFps.toFixed(2)),
-  raw_render_fps: Number(rawFps.toFixed(2)),
-  end_to_end_over_raw: Number((e2eFps / rawFps).toFixed(3)),
-  sample_and_settle_ms_per_frame: Number(sampleMs.toFixed(2)),
-  gl_renderer: glRenderer,
+  frames_per_round: frames,
+  rounds,
+  end_to_end_fps: round2(median(e2e)),
+  raw_render_fps: round2(median(raw)),
+  end_to_end_over_raw: Number((median(e2e) / median(raw)).toFixed(3)),
+  rounds_end_to_end_fps: e2e.map(round2),
+  rounds_raw_render_fps: raw.map(round2),
+  sample_and_settle_ms_per_frame: round2(sampleMs),
+  gl_renderer: gl,
   cpus: cpus().length,
   node: process.version,
 }));

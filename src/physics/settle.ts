@@ -8,8 +8,8 @@
  * iteration count, SAPBroadphase (deterministic: insertion sort of the bodies' AABBs). Every call
  * builds a fresh World.
  *
- * Deviations from a plain cannon-es setup, each needed for bodies to fall asleep (see the report in
- * test/physics/settle.bench.test.ts):
+ * Deviations from a plain cannon-es setup, each needed for bodies to fall asleep (measurements in
+ * test/physics/settle.perf.test.ts):
  * - The table top is a cannon Plane at z=0 (like the ground), not a Box. A body whose centre leaves
  *   the table rectangle is off-support at once (it would fall off a real table), so the result is
  *   the same, but plane contacts are far cheaper than box/convex SAT and get the contact margin below.
@@ -92,9 +92,9 @@ export const FALLEN_Z = -0.05;
 
 /**
  * Settings for tabletop scenes of ~10 objects of 4–12 cm (measured in
- * test/physics/settle.bench.test.ts). For a cheaper, slightly less stable variant use
- * timeStep 1/120 with maxSteps 300 (about half the time; a few % more bodies frozen in a
- * marginal pose).
+ * test/physics/settle.perf.test.ts: ≈ 11 ms per settle). For a cheaper, slightly less stable
+ * variant use timeStep 1/120 with maxSteps 300 (≈ 6 ms; a few % more scenes with a body frozen in
+ * a marginal pose).
  */
 export const DEFAULT_SETTLE_SETTINGS: Readonly<Required<SettleSettings>> = Object.freeze({
   timeStep: 1 / 240,

@@ -14,7 +14,9 @@ export type CollisionShape =
   | { type: 'box'; size: Vec3 } // full extents along model x,y,z, centred on the model origin
   | { type: 'cylinder'; radius: number; height: number } // axis = model Z, centred on the origin
   | { type: 'sphere'; radius: number }
-  | { type: 'convex'; points: Float32Array }; // model-frame points; the convex hull is used
+  // model-frame xyz points; their convex hull is used (collision hull reduced to MAX_HULL_VERTICES;
+  // hulls are cached per array, so do not mutate a points array after passing it)
+  | { type: 'convex'; points: Float32Array };
 
 /** Number of sides of the prism that approximates a cylinder. */
 export const CYLINDER_SEGMENTS = 16;
@@ -199,9 +201,9 @@ export function pruneSatAxes(shape: ConvexPolyhedron): void {
 /**
  * At most this many vertices in a convex collision hull; larger hulls are reduced (simplifyHull).
  * cannon-es's convex/convex test (SAT over all pairs of edge directions) costs about
- * E_A·E_B·(V_A+V_B), i.e. ~V³ per touching pair and step: 10 convex bodies settle in ~2.5× the
- * time of 10 boxes/cylinders/spheres at 16 vertices, ~4× at 20, ~5× at 24 (measured). Primitive
- * shapes are much cheaper (a box has 3 edge directions, a 16-sided cylinder 9).
+ * E_A·E_B·(V_A+V_B), i.e. ~V³ per touching pair and step. Measured, 10 convex bodies vs 10
+ * boxes/cylinders/spheres (12.5 ms): 1.2× the time with 12 hull vertices, 1.8× with 16, 3.6× with
+ * 20, 7.5× with 24. Primitives are cheap (a box has 3 edge directions, a 16-sided cylinder 9).
  */
 export const MAX_HULL_VERTICES = 16;
 

@@ -3,22 +3,18 @@
  * labeled → written as BOP and COCO. Rendering is pipelined: while the page draws frame i+1,
  * Node labels and encodes frame i, so the browser and Node keep both cores busy.
  */
-import { loadMeshFile } from '../geometry/mesh-files.js';
+import { basename, resolve } from 'node:path';
+import { UserError } from '../errors.js';
 import { computeObjectLabels } from '../labels/bop-gt.js';
 import { decodePixels } from '../labels/pixels.js';
-import { settle } from '../physics/settle.js';
 import { Renderer } from '../render/driver.js';
 import { frameToPageJob } from '../render/job.js';
 import { DEPTH_UNIT_M } from '../render/protocol.js';
-import type { FrameDescription } from '../scene/frame.js';
-import { loadScene, type LoadedScene } from '../scene/load.js';
-import { buildCatalog, modelRadii, type ModelCatalog } from '../scene/models.js';
-import type { SceneSpec } from '../scene/schema.js';
-import { sampleFrame } from '../sampling/frame.js';
+import { modelRadii } from '../scene/models.js';
 import { BopWriter, type Format } from '../writers/bop.js';
-import { UserError } from '../errors.js';
-import type { TriMesh } from '../geometry/types.js';
-import { basename, resolve } from 'node:path';
+import { prepareScene, rendererMeshes, sampleSettledFrame } from './scene-setup.js';
+
+export { prepareScene, rendererMeshes, resizeScene, sampleSettledFrame } from './scene-setup.js';
 
 export interface RenderDatasetOptions {
   scene: string;
@@ -43,37 +39,6 @@ export interface RenderSummary {
   frames_per_second: number;
   out: string;
   gl_renderer: string;
-}
-
-/** Resize the image, scaling the intrinsics with it (pixel centres stay at integer coordinates). */
-export function resizeScene(spec: SceneSpec, width?: number, height?: number): SceneSpec {
-  if (!width && !height) return spec;
-  const W = width ?? spec.image.width, H = height ?? spec.image.height;
-  const sx = W / spec.image.width, sy = H / spec.image.height;
-  const k = spec.camera.intrinsics;
-  return {
-    ...spec,
-    image: { width: W, height: H },
-    camera: { ...spec.camera, intrinsics: { fx: k.fx * sx, fy: k.fy * sy, cx: (k.cx + 0.5) * sx - 0.5, cy: (k.cy + 0.5) * sy - 0.5 } },
-  };
-}
-
-/** The scene's meshes as the renderer needs them: every model and the support, by key. */
-export function rendererMeshes(catalog: ModelCatalog): Map<string, TriMesh> {
-  const meshes = new Map<string, TriMesh>(catalog.models.map((m) => [m.key, m.mesh]));
-  meshes.set(catalog.support.key, catalog.support.mesh);
-  return meshes;
-}
-
-export async function prepareScene(scenePath: string, width?: number, height?: number): Promise<{ scene: LoadedScene; spec: SceneSpec; catalog: ModelCatalog }> {
-  const scene = loadScene(scenePath);
-  const spec = resizeScene(scene.spec, width, height);
-  const catalog = await buildCatalog(scene, loadMeshFile);
-  return { scene, spec, catalog };
-}
-
-export function sampleSettledFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number, index: number): FrameDescription {
-  return sampleFrame(spec, catalog, seed, index, settle);
 }
 
 export async function renderDataset(options: RenderDatasetOptions): Promise<RenderSummary> {
@@ -102,12 +67,13 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     log: options.onLog,
   });
   const radii = modelRadii(catalog);
+  const end = start + options.frames;
   const started = performance.now();
   let done = 0;
   const queue: Promise<void>[] = [];
   try {
     const inFlight = Math.max(1, options.inFlight ?? 2);
-    for (let index = start; index < start + options.frames; index++) {
+    for (let index = start; index < end; index++) {
       if (options.signal?.aborted) break;
       const frame = sampleSettledFrame(spec, catalog, seed, index);
       const written = renderer.render(frameToPageJob(frame, radii)).then(async (pixels) => {

@@ -2,11 +2,9 @@
  * The Node side of the renderer: serves the page and the meshes on loopback, hands the page
  * one job at a time and receives its pixels as a binary POST body (never base64 or JSON).
  */
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundle } from '../bundle.js';
 import type { Page } from 'puppeteer';
 import type { TriMesh } from '../geometry/types.js';
 import { launchBrowser, type GlBackend, type LaunchedBrowser } from './browser.js';
@@ -28,29 +26,6 @@ export interface RenderedPixels {
   timings: PageTimings;
 }
 
-let pageBundle: Promise<string> | undefined;
-
-/** The page script, bundled in memory from source so it can never be stale. */
-function bundlePage(): Promise<string> {
-  // From source (src/render/driver.ts) or from the CLI bundle (dist/cli.js).
-  const entry = [new URL('./page/page.ts', import.meta.url), new URL('../src/render/page/page.ts', import.meta.url)]
-    .map((url) => fileURLToPath(url))
-    .find((path) => existsSync(path));
-  if (!entry) throw new Error('the page source src/render/page/page.ts is missing from the installation');
-  pageBundle ??= build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'chrome120',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'silent',
-  }).then((result) => result.outputFiles[0].text);
-  return pageBundle;
-}
-
 const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8"><style>html,body{margin:0;background:#000}</style></head>
 <body><canvas id="canvas"></canvas><script src="/page.js"></script></body></html>`;
 
@@ -69,7 +44,7 @@ export class Renderer {
   static async launch(meshes: Map<string, TriMesh>, options: RendererOptions): Promise<Renderer> {
     const settings = { samples: 4, shadowMapSize: 1024, ...options, log: undefined };
     delete (settings as { log?: unknown }).log;
-    const script = await bundlePage();
+    const script = await bundle('render/page/page.ts', 'browser');
     const assets = new Map<string, Buffer>();
     for (const [key, mesh] of meshes) assets.set(key, encodeMeshAsset(mesh.positions, mesh.normals, mesh.indices));
     const routes = { script, assets, upload: (_frame: number, _body: Buffer) => {} };
@@ -169,10 +144,16 @@ function serve(routes: Routes, request: IncomingMessage, response: ServerRespons
   }
   if (request.method === 'POST' && url.startsWith('/pixels/')) {
     const frame = Number(url.slice('/pixels/'.length));
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // The page always sends a Content-Length: receive straight into one buffer of that size.
+    const length = Number(request.headers['content-length'] ?? 0);
+    const body = Buffer.allocUnsafe(length);
+    let received = 0;
+    request.on('data', (chunk: Buffer) => {
+      if (received + chunk.length <= length) chunk.copy(body, received);
+      received += chunk.length;
+    });
     request.on('end', () => {
-      routes.upload(frame, Buffer.concat(chunks));
+      routes.upload(frame, received === length ? body : Buffer.alloc(0));
       send(200, 'text/plain', 'ok');
     });
     return;

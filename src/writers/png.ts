@@ -330,11 +330,22 @@ export function encodeMaskPngSync(mask: Uint8Array, width: number, height: numbe
 export async function encodeRegionMaskPng(mask: RegionMask, options?: PngOptions): Promise<Buffer> {
   const { width: W, height: H, x0, y0, w, h, data } = mask;
   const stride = W + 1;
-  const raw = Buffer.alloc(H * stride);
+  // Scanline buffers are pooled: twenty full-size masks a frame would otherwise be megabytes of
+  // garbage per frame. A buffer goes back to the pool zeroed again (only its crop was written).
+  const pool = maskBuffers.get(H * stride) ?? [];
+  maskBuffers.set(H * stride, pool);
+  const raw = pool.pop() ?? Buffer.alloc(H * stride);
   for (let j = 0; j < h; j++) {
     const o = (y0 + j) * stride + 1 + x0;
     for (let i = 0; i < w; i++) if (data[j * w + i]) raw[o + i] = 255;
   }
-  const compressed = await deflateAsync(raw, zlibOptions('gray8', options));
-  return assemble(pngHeader(W, H, 'gray8'), compressed);
+  try {
+    const compressed = await deflateAsync(raw, zlibOptions('gray8', options));
+    return assemble(pngHeader(W, H, 'gray8'), compressed);
+  } finally {
+    for (let j = 0; j < h; j++) raw.fill(0, (y0 + j) * stride + 1 + x0, (y0 + j) * stride + 1 + x0 + w);
+    if (pool.length < 64) pool.push(raw);
+  }
 }
+
+const maskBuffers = new Map<number, Buffer[]>();

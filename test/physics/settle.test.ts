@@ -225,3 +225,11 @@ describe('settle: scenes', () => {
     expect(ok).toBeGreaterThanOrEqual(8);
   });
 });
+
+describe('settling random drops', () => {
+  it('brings most random 10-body drops to rest cleanly (the sampler resamples the rest)', () => {
+    let ok = 0;
+    for (let seed = 1; seed <= 20; seed++) if (!settle(randomScene(seed, 10)).problem) ok++;
+    expect(ok).toBeGreaterThanOrEqual(16);
+  });
+});

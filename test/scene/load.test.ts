@@ -120,7 +120,8 @@ describe('a valid scene', () => {
     expect(spec.render).toEqual({ samples: 4, shadow_map_size: 1024 });
     expect(spec.physics).toMatchObject({
       time_step: 1 / 120, max_steps: 300, gravity: 9.81, friction: 0.5, restitution: 0.1,
-      sleep_speed: 0.05, sleep_time: 0.1, penetration_tolerance: 0.003, solver_iterations: 20, max_attempts: 20,
+      sleep_speed: 0.02, sleep_time: 0.2, penetration_tolerance: 0.002, solver_iterations: 10,
+      linear_damping: 0.01, angular_damping: 0.01, max_attempts: 20,
     });
     expect(spec.camera.pose).toEqual({
       target: [0, 0, 0], target_jitter: [0, 0, 0], distance: [0.6, 0.9], elevation_deg: [30, 60], azimuth_deg: [0, 360], roll_deg: 0,
@@ -484,7 +485,8 @@ describe('the shipped default scene', () => {
   it('scenes/tabletop.yaml validates and uses every block', () => {
     const file = path.resolve(import.meta.dirname, '../../scenes/tabletop.yaml');
     const { spec } = parseScene(readFileSync(file, 'utf8'), file);
-    expect(spec.objects.map((o) => o.class)).toEqual(expect.arrayContaining(['crate', 'can', 'ball', 'block']));
+    expect(spec.objects.map((o) => o.class)).toEqual(['crate', 'can', 'ball', 'bracket']);
+    expect(spec.objects.find((o) => o.mesh)?.mesh?.file).toBe('../assets/meshes/bracket.obj');
     expect(spec.lights.length).toBeGreaterThan(0);
   });
 });
