@@ -82,6 +82,8 @@ class PageRenderer {
       adaptToDeviceRatio: false,
       powerPreference: 'high-performance',
     }, false);
+    // Babylon quietly falls back to WebGL 1; the driver must hear of it to try another backend.
+    if (this.engine.webGLVersion < 2) throw new Error(`no WebGL 2 context (got WebGL ${this.engine.webGLVersion})`);
     this.engine.setSize(init.width, init.height);
     this.gl = (this.engine as unknown as { _gl: WebGL2RenderingContext })._gl;
     this.scene = new Scene(this.engine);
