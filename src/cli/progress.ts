@@ -13,7 +13,8 @@ export function createProgress(total: number, stream: NodeJS.WriteStream = proce
   if (!stream.isTTY) {
     return { update() {}, log: (message) => stream.write(`${message}\n`), stop() {} };
   }
-  const started = performance.now();
+  // The rate counts from the first finished frame, so browser start-up does not drag it down.
+  let first: { at: number; done: number } | undefined;
   const bar = new cliProgress.SingleBar(
     { format: 'rendering [{bar}] {value}/{total} frames | {rate} frames/s | ETA {eta_formatted}', stream, hideCursor: true, etaBuffer: 20 },
     cliProgress.Presets.shades_classic,
@@ -22,8 +23,10 @@ export function createProgress(total: number, stream: NodeJS.WriteStream = proce
   let stopped = false;
   return {
     update(done) {
-      const seconds = (performance.now() - started) / 1000;
-      bar.update(done, { rate: (done / Math.max(seconds, 1e-3)).toFixed(1) });
+      const now = performance.now();
+      first ??= { at: now, done };
+      const seconds = (now - first.at) / 1000;
+      bar.update(done, { rate: seconds > 0 ? ((done - first.done) / seconds).toFixed(1) : '…' });
     },
     log(message) {
       stream.write(`\r\x1b[K${message}\n`);
