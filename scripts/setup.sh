@@ -13,7 +13,7 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # --- Debian packages: Chromium and Mesa's EGL/GL drivers (llvmpipe renders WebGL2 on the CPU).
-apt_packages=(chromium libegl-mesa0 libgl1-mesa-dri fonts-liberation)
+apt_packages=(chromium libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 fonts-liberation)
 have_browser() { [ -n "${ROBOSYNTH_CHROMIUM:-}" ] && [ -x "${ROBOSYNTH_CHROMIUM}" ] || [ -x /usr/bin/chromium ]; }
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
