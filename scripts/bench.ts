@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { prepareScene, renderDataset, rendererMeshes, sampleSettledFrame } from '../src/pipeline/render-dataset.js';
 import { Renderer } from '../src/render/driver.js';
 import { frameToPageJob } from '../src/render/job.js';
-import { modelRadii } from '../src/scene/models.js';
+import { renderModels } from '../src/scene/models.js';
 
 const scenePath = process.argv[2] ?? 'scenes/tabletop.yaml';
 const frames = Number(process.env.BENCH_FRAMES ?? 50);
@@ -27,8 +27,8 @@ const t = performance.now();
 const descriptions = [];
 for (let i = 0; i < warmup + frames; i++) descriptions.push(sampleSettledFrame(spec, catalog, 1, i));
 const sampleMs = (performance.now() - t) / descriptions.length;
-const radii = modelRadii(catalog);
-const jobs = descriptions.map((d) => frameToPageJob(d, radii));
+const models = renderModels(catalog);
+const jobs = descriptions.map((d) => frameToPageJob(d, models));
 
 /** Raw: the same passes read back into Node, nothing else; two frames in flight as in the pipeline. */
 async function rawRound(): Promise<{ fps: number; gl: string }> {

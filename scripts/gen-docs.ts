@@ -44,9 +44,10 @@ const BLOCKS: Record<string, string> = {
   background: 'The colour behind the scene where no surface is seen.',
   lights: 'One to eight lights. Each entry is one of the kinds below, chosen by its `type`.',
   support: 'The surface the objects are dropped on; its top is the plane z = 0. One of the kinds below, chosen by its `type`.',
-  objects: 'The object classes (at least one). Each class has exactly one shape: `box`, `cylinder`, `sphere` or `mesh`. Class names must be unique; they are the category names in BOP and COCO. Mesh files are resolved against the scene file\'s folder and must be .gltf, .glb, .obj or .stl.',
+  objects: 'The object classes (at least one). Each class has exactly one shape: `box`, `cylinder`, `sphere` or `mesh`. Class names must be unique; they are the category names in BOP and COCO. Mesh files are resolved against the scene file\'s folder and must be .gltf, .glb, .obj, .stl or .dae (Collada).',
   placement: 'Where the objects are dropped before the physics lets them settle. `region.x` and `region.y` are [min, max] with min <= max.',
   physics: 'The rigid-body simulation that settles the dropped objects (cannon-es). Every field has a default.',
+  robots: 'Articulated robots read from URDF (links, joints, visual and collision geometry; meshes in STL, OBJ, glTF/GLB or Collada). `package://NAME/...` URIs resolve through `packages`. Every frame draws the base pose and the joint values — uniformly within the limits, in a fraction of each range around a named or given configuration, or fixed — then rejects configurations whose collision geometry hits itself (links joined by a joint, or touching at the zero configuration, excepted) or the support. Objects settle around and on the links. Each link with visual geometry is a BOP object with its own obj_id; keypoints (movable joint origins and the end effector) go to `scene_robot.json` and to COCO as a keypoint category.',
   render: 'Rendering quality. Every field has a default.',
 };
 

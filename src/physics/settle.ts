@@ -23,6 +23,7 @@ import type { Pose, Vec3 } from '../geometry/types.js';
 import { installPlaneConvexMargin } from './contacts.js';
 import { mat3MulVec3, mat3ToQuat, quatToMat3 } from './convert.js';
 import { buildShape, type CollisionShape } from './shapes.js';
+import { contactDepth, placedBody, type PlacedShape } from './overlap.js';
 
 export type { CollisionShape } from './shapes.js';
 
@@ -69,6 +70,8 @@ export interface SettleInput {
   support: Support | { kind: 'ground' };
   /** Initial (drop) poses. */
   bodies: { shape: CollisionShape; mass: number; pose: Pose }[];
+  /** Static shapes the bodies rest on and collide with but never move (a robot's links). */
+  obstacles?: PlacedShape[];
   settings: SettleSettings;
 }
 
@@ -163,6 +166,8 @@ function checkPose(p: Pose, i: number): void {
 export interface SettleWorld {
   world: World;
   support: Body;
+  /** Static obstacles, same order as input.obstacles. */
+  obstacles: Body[];
   /** Dynamic bodies, same order as input.bodies. */
   bodies: Body[];
   /** Centre of mass (= body origin) of each body in model coordinates. */
@@ -199,6 +204,11 @@ export function buildSettleWorld(input: SettleInput): SettleWorld {
   const support = new Body({ mass: 0, type: Body.STATIC });
   support.addShape(new Plane());
   world.addBody(support);
+  const obstacles = (input.obstacles ?? []).map((o) => {
+    const body = placedBody(o, 0, Body.STATIC);
+    world.addBody(body);
+    return body;
+  });
 
   // Dynamic bodies; body axes = model axes, body origin = centre of mass (model point `com`).
   const coms: Vec3[] = [];
@@ -244,11 +254,11 @@ export function buildSettleWorld(input: SettleInput): SettleWorld {
       const c = mat3MulVec3(R, coms[i]);
       return { R, t: [b.position.x - c[0], b.position.y - c[1], b.position.z - c[2]] };
     });
-  return { world, support, bodies, coms, poses };
+  return { world, support, obstacles, bodies, coms, poses };
 }
 
 export function settle(input: SettleInput): SettleResult {
-  const { world, support, bodies, poses } = buildSettleWorld(input);
+  const { world, support, obstacles, bodies, poses } = buildSettleWorld(input);
   const s = input.settings;
   const sup = input.support;
   const indexOf = new Map<Body, number>(bodies.map((b, i) => [b, i]));
@@ -259,7 +269,7 @@ export function settle(input: SettleInput): SettleResult {
   // Reject overlapping drop poses up front: cannon would resolve them with a violent push-out.
   // (A body that starts off the support is reported as off-support instead, below.)
   let stoppedEarly = bodies.some(fallen);
-  const initial = stoppedEarly ? null : penetratingContacts(world, bodies, support, indexOf, s.penetrationTolerance);
+  const initial = stoppedEarly ? null : penetratingContacts(world, bodies, [support, ...obstacles], indexOf, s.penetrationTolerance);
   if (initial && initial.bodies.length > 0) {
     return {
       poses: input.bodies.map((b) => ({ R: b.pose.R.slice(), t: [b.pose.t[0], b.pose.t[1], b.pose.t[2]] })),
@@ -298,7 +308,7 @@ export function settle(input: SettleInput): SettleResult {
   }
 
   // 2. Interpenetration in the final state.
-  const final = penetratingContacts(world, bodies, support, indexOf, s.penetrationTolerance);
+  const final = penetratingContacts(world, bodies, [support, ...obstacles], indexOf, s.penetrationTolerance);
   if (final.bodies.length > 0) return result({ kind: 'interpenetration', bodies: final.bodies, detail: final.detail });
 
   // 3. Still moving at maxSteps.
@@ -329,11 +339,11 @@ export function settle(input: SettleInput): SettleResult {
 function penetratingContacts(
   world: World,
   bodies: Body[],
-  support: Body,
+  fixed: Body[],
   indexOf: Map<Body, number>,
   tolerance: number,
 ): { bodies: number[]; detail: string } {
-  const all = [...bodies, support];
+  const all = [...bodies, ...fixed];
   for (const b of all) b.updateAABB();
   const p1: Body[] = [];
   const p2: Body[] = [];
@@ -351,10 +361,7 @@ function penetratingContacts(
   const deepest = new Map<string, number>(); // "i,j" (support = -1) → deepest penetration
   const offenders = new Set<number>();
   for (const c of contacts) {
-    const dx = c.bj.position.x + c.rj.x - c.bi.position.x - c.ri.x;
-    const dy = c.bj.position.y + c.rj.y - c.bi.position.y - c.ri.y;
-    const dz = c.bj.position.z + c.rj.z - c.bi.position.z - c.ri.z;
-    const depth = -(c.ni.x * dx + c.ni.y * dy + c.ni.z * dz);
+    const depth = contactDepth(c);
     if (!(depth > tolerance)) continue;
     const a = indexOf.get(c.bi) ?? -1;
     const b = indexOf.get(c.bj) ?? -1;
@@ -363,7 +370,7 @@ function penetratingContacts(
     if (a >= 0) offenders.add(a);
     if (b >= 0) offenders.add(b);
   }
-  const name = (k: number) => (k < 0 ? 'support' : `#${k}`);
+  const name = (k: number) => (k < 0 ? 'support or obstacle' : `#${k}`);
   const pairs = [...deepest.entries()].map(([key, d]) => {
     const [a, b] = key.split(',').map(Number);
     return `${name(a)}–${name(b)} ${(d * 1000).toFixed(2)} mm`;

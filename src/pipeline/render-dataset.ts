@@ -7,10 +7,11 @@ import { basename, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { computeObjectLabels } from '../labels/bop-gt.js';
 import { decodePixels } from '../labels/pixels.js';
+import { computeRobotLabels } from '../labels/robot.js';
 import { Renderer } from '../render/driver.js';
 import { frameToPageJob } from '../render/job.js';
 import { DEPTH_UNIT_M } from '../render/protocol.js';
-import { modelRadii } from '../scene/models.js';
+import { renderModels } from '../scene/models.js';
 import { BopWriter, type Format } from '../writers/bop.js';
 import { prepareScene, rendererMeshes, sampleSettledFrame } from './scene-setup.js';
 
@@ -51,6 +52,7 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
   const identity = {
     scene: basename(scene.path),
     classes: spec.objects.map((c) => c.class),
+    robots: catalog.robots.map(({ model }) => ({ name: model.name, keypoints: model.keypoints.map((k) => k.name), skeleton: model.skeleton })),
     models: catalog.models.map((m) => ({ obj_id: m.objId, key: m.key, class: m.className })),
     width: spec.image.width,
     height: spec.image.height,
@@ -66,7 +68,7 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     shadowMapSize: spec.render.shadow_map_size,
     log: options.onLog,
   });
-  const radii = modelRadii(catalog);
+  const models = renderModels(catalog);
   const end = start + options.frames;
   const started = performance.now();
   let done = 0;
@@ -76,10 +78,10 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     for (let index = start; index < end; index++) {
       if (options.signal?.aborted) break;
       const frame = sampleSettledFrame(spec, catalog, seed, index);
-      const written = renderer.render(frameToPageJob(frame, radii)).then(async (pixels) => {
+      const written = renderer.render(frameToPageJob(frame, models)).then(async (pixels) => {
         const images = decodePixels(pixels, spec.image.width, spec.image.height);
         const labels = computeObjectLabels(frame, catalog, images);
-        await writer.writeFrame(frame, images, labels);
+        await writer.writeFrame(frame, images, labels, computeRobotLabels(frame, images, labels));
         done++;
         options.onFrame?.(done, options.frames);
       });

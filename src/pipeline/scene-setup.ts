@@ -4,6 +4,8 @@
  * so the sampling worker can load it.
  */
 import { loadMeshFile } from '../geometry/mesh-files.js';
+import { loadMeshParts } from '../geometry/mesh-parts.js';
+import { loadUrdf } from '../robot/urdf.js';
 import type { TriMesh } from '../geometry/types.js';
 import { settle } from '../physics/settle.js';
 import { sampleFrame } from '../sampling/frame.js';
@@ -27,7 +29,11 @@ export function resizeScene(spec: SceneSpec, width?: number, height?: number): S
 
 /** The scene's meshes as the renderer needs them: every model and the support, by key. */
 export function rendererMeshes(catalog: ModelCatalog): Map<string, TriMesh> {
-  const meshes = new Map<string, TriMesh>(catalog.models.map((m) => [m.key, m.mesh]));
+  const meshes = new Map<string, TriMesh>();
+  for (const model of catalog.models) {
+    if (model.parts) for (const part of model.parts) meshes.set(part.key, part.mesh);
+    else meshes.set(model.key, model.mesh);
+  }
   meshes.set(catalog.support.key, catalog.support.mesh);
   return meshes;
 }
@@ -35,7 +41,7 @@ export function rendererMeshes(catalog: ModelCatalog): Map<string, TriMesh> {
 export async function prepareScene(scenePath: string, width?: number, height?: number): Promise<{ scene: LoadedScene; spec: SceneSpec; catalog: ModelCatalog }> {
   const scene = loadScene(scenePath);
   const spec = resizeScene(scene.spec, width, height);
-  const catalog = await buildCatalog(scene, loadMeshFile);
+  const catalog = await buildCatalog(scene, loadMeshFile, { urdf: loadUrdf, parts: loadMeshParts });
   return { scene, spec, catalog };
 }
 

@@ -5,6 +5,7 @@
 import { composePoses, invertPose, mulMat3, mulMat3Vec, poseToColumnMajor } from '../geometry/transforms.js';
 import type { Mat3, Pose, Vec3 } from '../geometry/types.js';
 import type { FrameCamera, FrameDescription } from '../scene/frame.js';
+import type { RenderModels } from '../scene/models.js';
 import { ID_UNLABELED, type Mat4, type PageJob, type PageLight } from './protocol.js';
 
 /** Room around the casters' bounding sphere for the receiving surface below them (m). */
@@ -34,14 +35,15 @@ export function glCameraFromWorld(camera: FrameCamera): Pose {
 }
 
 /**
- * @param radii bounding radius of each model by key, to fit the shadow maps around the casters.
+ * @param models each model's bounding radius (to fit the shadow maps around the casters) and
+ *   coloured parts (drawn as separate items that share the instance's id).
  */
-export function frameToPageJob(frame: FrameDescription, radii: ReadonlyMap<string, number>): Omit<PageJob, 'uploadUrl'> {
+export function frameToPageJob(frame: FrameDescription, models: RenderModels): Omit<PageJob, 'uploadUrl'> {
   const view = glCameraFromWorld(frame.camera);
   const toCamera = (pose: Pose) => poseToColumnMajor(composePoses(view, pose));
   const rotate = (v: Vec3) => mulMat3Vec(view.R, v);
   // The casters' bounding sphere (world frame), with room below for the support that receives.
-  const casters = frame.instances.map((i) => ({ centre: i.pose.t, radius: radii.get(i.model) ?? 0 }));
+  const casters = frame.instances.map((i) => ({ centre: i.pose.t, radius: models.get(i.model)?.radius ?? 0 }));
   const centre: Vec3 = casters.length
     ? [0, 1, 2].map((k) => casters.reduce((s, c) => s + c.centre[k], 0) / casters.length) as Vec3
     : [0, 0, 0];
@@ -63,14 +65,19 @@ export function frameToPageJob(frame: FrameDescription, radii: ReadonlyMap<strin
     }
     return { type: 'hemispheric', direction: rotate([0, 0, 1]), color: light.color, groundColor: light.groundColor, intensity: light.intensity };
   });
-  const items = frame.instances.map((instance) => ({
-    mesh: instance.model,
-    matrix: toCamera(instance.pose),
-    id: instance.id,
-    ...instance.material,
-    castShadows: true,
-    receiveShadows: true,
-  }));
+  const items = frame.instances.flatMap((instance) => {
+    const matrix = toCamera(instance.pose);
+    const parts = models.get(instance.model)?.parts ?? [{ key: instance.model, color: undefined }];
+    return parts.map((part) => ({
+      mesh: part.key,
+      matrix,
+      id: instance.id,
+      ...instance.material,
+      color: instance.partColors && part.color ? part.color : instance.material.color,
+      castShadows: true,
+      receiveShadows: true,
+    }));
+  });
   items.push({
     mesh: frame.support.model,
     matrix: toCamera(frame.support.pose),

@@ -7,7 +7,9 @@ import { axisAngleToMat3, cross, IDENTITY3, mulMat3, normalize, quatToMat3 } fro
 import type { Mat3, Pose, Vec3 } from '../geometry/types.js';
 import type { SettleInput, SettleResult } from '../physics/settle.js';
 import { UserError } from '../errors.js';
-import type { FrameCamera, FrameDescription, FrameInstance, FrameLight, Material, RGB } from '../scene/frame.js';
+import type { FrameCamera, FrameDescription, FrameInstance, FrameLight, FrameRobot, Material, RGB } from '../scene/frame.js';
+import type { RobotModel } from '../robot/robot-model.js';
+import { placedColliders, sampleRobotState } from '../robot/sample.js';
 import type { Model, ModelCatalog } from '../scene/models.js';
 import type { ColorSpec, MaterialSpec, SceneSpec } from '../scene/schema.js';
 import { Rng } from './rng.js';
@@ -130,19 +132,29 @@ function maxRadius(catalog: ModelCatalog): number {
   return Math.max(...catalog.models.map((m) => m.radius));
 }
 
+/** A robot's links share one material: the scene's override, or a neutral default under the parts' own colours. */
+function robotMaterial(model: RobotModel, seed: number, index: number): Material {
+  if (model.spec.material) return sampleMaterial(new Rng(seed, index, 'robot-material', model.name), model.spec.material);
+  return { color: [0.7, 0.7, 0.7], roughness: 0.45, metallic: 0.1 };
+}
+
 export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number, index: number, settle: Settle): FrameDescription {
   const camera = sampleCamera(new Rng(seed, index, 'camera'), spec);
   const lights = sampleLights(new Rng(seed, index, 'lights'), spec);
   const supportMaterial = sampleMaterial(new Rng(seed, index, 'support'), spec.support.material);
   const physics = spec.physics;
   const supportThickness = spec.support.type === 'table' ? spec.support.thickness : 0.01;
+  // Robots first, each from its own stream: objects then settle around and on their links.
+  const robots = catalog.robots.map(({ model, rules }) => ({ model, state: sampleRobotState(new Rng(seed, index, 'robot', model.name), model, rules) }));
+  const obstacles = robots.flatMap(({ model, state }) => placedColliders(model, state));
   let lastProblem = '';
   for (let attempt = 1; attempt <= physics.max_attempts; attempt++) {
     const rng = new Rng(seed, index, 'objects', attempt);
     const drops = sampleDrops(rng, spec, catalog);
     const result = settle({
       support: spec.support.type === 'table' ? { kind: 'table', size: spec.support.size, thickness: spec.support.thickness } : { kind: 'ground' },
-      bodies: drops.map((d) => ({ shape: d.model.collision, mass: d.mass, pose: d.pose })),
+      bodies: drops.map((d) => ({ shape: d.model.collision!, mass: d.mass, pose: d.pose })),
+      obstacles,
       settings: {
         timeStep: physics.time_step,
         maxSteps: physics.max_steps,
@@ -170,6 +182,28 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
       material: d.material,
       pose: result.poses[i],
     }));
+    const frameRobots: FrameRobot[] = robots.map(({ model, state }) => {
+      const linkIds: number[] = [];
+      for (const link of model.links) {
+        const id = instances.length + 1;
+        linkIds.push(id);
+        instances.push({
+          id,
+          objId: link.objId,
+          className: link.key,
+          model: link.key,
+          material: robotMaterial(model, seed, index),
+          pose: state.links.get(link.link)!,
+          robot: { name: model.name, link: link.link },
+          partColors: !model.spec.material,
+        });
+      }
+      const keypoints = model.keypoints.map((k) => ({
+        name: k.name,
+        position: (k.joint ? state.jointFrames.get(k.joint)! : state.links.get(k.link!)!).t,
+      }));
+      return { name: model.name, base: state.base, joints: state.joints, linkIds, keypoints };
+    });
     return {
       seed,
       index,
@@ -178,6 +212,7 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
       lights,
       support: { model: catalog.support.key, pose: { R: [...IDENTITY3], t: [0, 0, -supportThickness / 2] }, material: supportMaterial },
       instances,
+      robots: frameRobots,
       physics: { attempts: attempt, steps: result.steps },
     };
   }

@@ -42,6 +42,22 @@ export interface FrameInstance {
   material: Material;
   /** World from model, after physics. */
   pose: Pose;
+  /** Set for the links of a robot: which robot and link this rigid body is. */
+  robot?: { name: string; link: string };
+  /** Draw the model's parts in their own colours (a robot's URDF and mesh colours) over `material.color`. */
+  partColors?: boolean;
+}
+
+export interface FrameRobot {
+  name: string;
+  /** World <- robot base (root link). */
+  base: Pose;
+  /** Every joint value (rad or m), mimic joints included. */
+  joints: Record<string, number>;
+  /** Instance ids of the robot's links (their union is the whole robot's mask). */
+  linkIds: number[];
+  /** Keypoints in the world: movable joint origins, then the end effector. */
+  keypoints: { name: string; position: Vec3 }[];
 }
 
 export interface FrameDescription {
@@ -52,6 +68,7 @@ export interface FrameDescription {
   lights: FrameLight[];
   support: { model: string; pose: Pose; material: Material };
   instances: FrameInstance[];
+  robots: FrameRobot[];
   /** How the poses came about, for the record. */
   physics: { attempts: number; steps: number };
 }

@@ -11,6 +11,8 @@ import type { TriMesh } from '../geometry/types.js';
 import type { CollisionShape } from '../physics/settle.js';
 import { Rng } from '../sampling/rng.js';
 import type { LoadedScene } from './load.js';
+import { buildRobotModel, type LinkPart, type PartLoader, type RobotModel, type UrdfLoader } from '../robot/robot-model.js';
+import { checkJointNames, collisionRules, type CollisionRules } from '../robot/sample.js';
 
 export interface Model {
   /** BOP obj_id, 1-based in scene order. */
@@ -21,7 +23,10 @@ export interface Model {
   /** Unique key for the renderer and writers. */
   key: string;
   mesh: TriMesh;
-  collision: CollisionShape;
+  /** Drop shape of an object class; robot links collide through their robot's colliders instead. */
+  collision?: CollisionShape;
+  /** Pieces with their own colours (robot links); the renderer draws these instead of `mesh`. */
+  parts?: LinkPart[];
   /** Largest distance of a vertex from the model origin (m), for placement. */
   radius: number;
   /** Half height along model Z, for upright placement. */
@@ -29,13 +34,20 @@ export interface Model {
 }
 
 export interface ModelCatalog {
+  /** Every labeled model: object classes, then robot links. */
   models: Model[];
-  /** Models of each class, by class index. */
+  /** Models of each object class, by class index. */
   byClass: Model[][];
+  robots: { model: RobotModel; rules: CollisionRules }[];
   support: { key: string; mesh: TriMesh };
 }
 
 export type MeshLoader = (path: string, options: { unit: 'm' | 'cm' | 'mm'; up: 'z' | 'y'; scale: number }) => Promise<TriMesh>;
+
+export interface RobotLoaders {
+  urdf: UrdfLoader;
+  parts: PartLoader;
+}
 
 function radiusOf(mesh: TriMesh): { radius: number; halfHeight: number } {
   let radius = 0, zMax = 0;
@@ -47,7 +59,7 @@ function radiusOf(mesh: TriMesh): { radius: number; halfHeight: number } {
   return { radius, halfHeight: zMax };
 }
 
-export async function buildCatalog(scene: LoadedScene, loadMesh: MeshLoader): Promise<ModelCatalog> {
+export async function buildCatalog(scene: LoadedScene, loadMesh: MeshLoader, robotLoaders?: RobotLoaders): Promise<ModelCatalog> {
   const models: Model[] = [];
   const byClass: Model[][] = [];
   for (const [classIndex, cls] of scene.spec.objects.entries()) {
@@ -90,12 +102,27 @@ export async function buildCatalog(scene: LoadedScene, loadMesh: MeshLoader): Pr
     }
     byClass.push(list);
   }
+  const robots: ModelCatalog['robots'] = [];
+  for (const spec of scene.spec.robots) {
+    if (!robotLoaders) throw new Error('buildCatalog: the scene has robots but no robot loaders were given');
+    const model = await buildRobotModel(spec, scene.path, models.length + 1, robotLoaders.urdf, robotLoaders.parts);
+    checkJointNames(model);
+    for (const link of model.links) {
+      models.push({
+        objId: link.objId, classIndex: -1, className: link.key, variant: 0, key: link.key,
+        mesh: link.mesh, parts: link.parts, ...radiusOf(link.mesh),
+      });
+    }
+    robots.push({ model, rules: collisionRules(model) });
+  }
   const support = scene.spec.support;
   const thickness = support.type === 'table' ? support.thickness : 0.01;
-  return { models, byClass, support: { key: '__support__', mesh: boxMesh([support.size[0], support.size[1], thickness]) } };
+  return { models, byClass, robots, support: { key: '__support__', mesh: boxMesh([support.size[0], support.size[1], thickness]) } };
 }
 
-/** Bounding radius of every model (and the support) by key. */
-export function modelRadii(catalog: ModelCatalog): Map<string, number> {
-  return new Map(catalog.models.map((m) => [m.key, m.radius]));
+/** What the renderer's view of a frame needs to know of each model, by key. */
+export type RenderModels = ReadonlyMap<string, { radius: number; parts?: { key: string; color?: [number, number, number] }[] }>;
+
+export function renderModels(catalog: ModelCatalog): RenderModels {
+  return new Map(catalog.models.map((m) => [m.key, { radius: m.radius, parts: m.parts }]));
 }

@@ -59,7 +59,7 @@ const shapeFields = {
   cylinder: z.strictObject({ radius: range(1e-4), height: range(1e-4) }).describe('axis along the model Z'),
   sphere: z.strictObject({ radius: range(1e-4) }),
   mesh: z.strictObject({
-    file: z.string().min(1).describe('glTF/GLB, OBJ or STL, relative to the scene file'),
+    file: z.string().min(1).describe('glTF/GLB, OBJ, STL or Collada (DAE), relative to the scene file'),
     unit: z.enum(['m', 'cm', 'mm']).default('m'),
     up: z.enum(['z', 'y']).default('z').describe('the axis that is up in the file (glTF is y-up)'),
     scale: positive.default(1),
@@ -122,6 +122,31 @@ export const supportSpec = z.discriminatedUnion('type', [
   }),
 ]);
 
+const jointValue = z.union([finite, z.tuple([finite, finite]).refine(([a, b]) => a <= b, 'expected [min, max] with min <= max')]);
+
+export const robotSpec = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').describe('the robot\'s name: its COCO category and the prefix of its link classes'),
+  urdf: z.string().min(1).describe('URDF file, relative to the scene file'),
+  packages: z.record(z.string(), z.string()).default({}).describe('package://NAME/... resolves to these folders (relative to the scene file)'),
+  base: z.strictObject({
+    position: z.tuple([range(), range(), range()]).default([0, 0, 0]).describe('robot base in the world (m); z = 0 is the support top'),
+    yaw_deg: range(-360, 360).default(0).describe('rotation of the base about world Z'),
+  }).default({ position: [0, 0, 0], yaw_deg: 0 }),
+  joints: z.strictObject({
+    sample: z.enum(['uniform', 'around', 'fixed']).default('uniform')
+      .describe('uniform: within each joint\'s limits; around: a fraction of each range around a configuration; fixed: the configuration as given'),
+    configuration: z.union([z.string().min(1), z.record(z.string(), finite)]).optional()
+      .describe('a name from `configurations`, or joint values (rad or m); unlisted joints are 0'),
+    fraction: z.number().min(0).max(1).default(0.25).describe('for `around`: the share of each joint\'s range to sample in, centred on the configuration'),
+    configurations: z.record(z.string(), z.record(z.string(), finite)).default({}).describe('named configurations'),
+    override: z.record(z.string(), jointValue).default({}).describe('per-joint: a fixed value or a [min, max] range, whatever the mode'),
+    continuous_range: z.tuple([finite, finite]).default([-Math.PI, Math.PI]).describe('the range sampled for continuous joints (no limits)'),
+  }).default({ sample: 'uniform', fraction: 0.25, configurations: {}, override: {}, continuous_range: [-Math.PI, Math.PI] }),
+  end_effector: z.string().optional().describe('link whose origin is the end-effector keypoint (default: the last link of the longest chain)'),
+  material: materialSpec.optional().describe('overrides the URDF and mesh colours'),
+  max_attempts: z.int().min(1).max(10000).default(100).describe('configurations tried before a frame gives up (self-collision, table contact)'),
+});
+
 export const sceneSchema = z.strictObject({
   image: z.strictObject({
     width: z.int().min(16).max(8192),
@@ -144,6 +169,7 @@ export const sceneSchema = z.strictObject({
   lights: z.array(lightSpec).min(1).max(8),
   support: supportSpec,
   objects: z.array(objectClass).min(1),
+  robots: z.array(robotSpec).default([]).describe('articulated robots from URDF, sampled in joint space every frame'),
   placement: z.strictObject({
     region: z.strictObject({ x: minMax, y: minMax }).describe('drop area on the support (m)'),
     drop_height: range(0).default([0.05, 0.3]).describe('height of the lowest point above the support (m)'),
@@ -177,6 +203,7 @@ export type LightSpec = z.output<typeof lightSpec>;
 export type MaterialSpec = z.output<typeof materialSpec>;
 export type ColorSpec = z.output<typeof colorSpec>;
 export type Range = number | [number, number];
+export type RobotSpec = z.output<typeof robotSpec>;
 
 /** The JSON Schema of scene files (for editors and `robosynth schema`). */
 export function sceneJsonSchema(): unknown {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { invertPose } from '../geometry/transforms.js';
 import type { ObjectLabel } from '../labels/bop-gt.js';
+import type { RobotLabel } from '../labels/robot.js';
 import { computeModelInfo } from '../labels/models-info.js';
 import type { FrameImages } from '../labels/pixels.js';
 import { encodeRegionRle } from '../labels/rle.js';
@@ -54,16 +55,40 @@ export interface FrameRecord {
     px_count_visib: number;
     visib_fract: number;
   }[];
+  scene_robot: {
+    name: string;
+    joints: Record<string, number>;
+    cam_R_b2c: number[];
+    cam_t_b2c: number[];
+    links: { link: string; obj_id: number; gt_index: number }[];
+    keypoints: { name: string; xyz_cam: number[]; uv: number[]; visibility: 0 | 1 | 2 }[];
+    bbox_visib: number[];
+    px_count_visib: number;
+  }[];
   coco: {
     image: { id: number; file_name: string; width: number; height: number };
-    annotations: { id: number; image_id: number; category_id: number; iscrowd: 0; area: number; bbox: number[]; segmentation: { size: [number, number]; counts: string } }[];
+    annotations: CocoAnnotation[];
   };
   description: FrameDescription;
+}
+
+interface CocoAnnotation {
+  id: number;
+  image_id: number;
+  category_id: number;
+  iscrowd: 0;
+  area: number;
+  bbox: number[];
+  segmentation: { size: [number, number]; counts: string };
+  keypoints?: number[];
+  num_keypoints?: number;
 }
 
 export interface DatasetIdentity {
   scene: string;
   classes: string[];
+  /** Robots: COCO keypoint categories after the object classes. */
+  robots: { name: string; keypoints: string[]; skeleton: [number, number][] }[];
   models: { obj_id: number; key: string; class: string }[];
   width: number;
   height: number;
@@ -110,12 +135,12 @@ export class BopWriter {
   }
 
   /** Encode and write one frame; its record goes last, so a frame without a record never counts. */
-  async writeFrame(frame: FrameDescription, images: FrameImages, labels: ObjectLabel[]): Promise<void> {
+  async writeFrame(frame: FrameDescription, images: FrameImages, labels: ObjectLabel[], robots: RobotLabel[] = []): Promise<void> {
     const { chunk, imId } = chunkOf(frame.index);
     const dir = join(this.root, SPLIT, pad(chunk));
     for (const sub of ['rgb', 'depth', 'mask', 'mask_visib', RECORDS]) mkdirSync(join(dir, sub), { recursive: true });
     const { width: W, height: H } = images;
-    const record = buildRecord(frame, images, labels, this.identity);
+    const record = buildRecord(frame, images, labels, robots, this.identity);
     const encodes: Promise<FileToWrite>[] = [
       encodePng(images.rgb, W, H, 'rgb8').then((data) => ({ path: join(dir, 'rgb', `${pad(imId)}.png`), data })),
       encodePng(images.depth, W, H, 'gray16').then((data) => ({ path: join(dir, 'depth', `${pad(imId)}.png`), data })),
@@ -152,6 +177,7 @@ export class BopWriter {
       if (this.formats.has('bop')) {
         files.push({ path: join(dir, 'scene_gt.json'), data: jsonLines(byIm((r) => r.scene_gt)) });
         files.push({ path: join(dir, 'scene_gt_info.json'), data: jsonLines(byIm((r) => r.scene_gt_info)) });
+        if (this.identity.robots.length > 0) files.push({ path: join(dir, 'scene_robot.json'), data: jsonLines(byIm((r) => r.scene_robot)) });
       }
       if (this.formats.has('coco')) {
         files.push({ path: join(dir, 'scene_gt_coco.json'), data: JSON.stringify(cocoFile(this.identity, records.map((r) => r.coco.image), records.flatMap((r) => r.coco.annotations))) });
@@ -182,13 +208,20 @@ function cocoFile(identity: DatasetIdentity, images: unknown[], annotations: unk
   return {
     info: { description: `robosynth synthetic dataset of ${identity.scene}`, version: '1.0' },
     licenses: [],
-    categories: identity.classes.map((name, i) => ({ id: i + 1, name, supercategory: 'object' })),
+    categories: [
+      ...identity.classes.map((name, i) => ({ id: i + 1, name, supercategory: 'object' })),
+      // COCO keypoint categories: skeleton edges are 1-based keypoint indices.
+      ...identity.robots.map((r, i) => ({
+        id: identity.classes.length + i + 1, name: r.name, supercategory: 'robot',
+        keypoints: r.keypoints, skeleton: r.skeleton.map(([a, b]) => [a + 1, b + 1]),
+      })),
+    ],
     images,
     annotations,
   };
 }
 
-export function buildRecord(frame: FrameDescription, images: FrameImages, labels: ObjectLabel[], identity: DatasetIdentity): FrameRecord {
+export function buildRecord(frame: FrameDescription, images: FrameImages, labels: ObjectLabel[], robots: RobotLabel[], identity: DatasetIdentity): FrameRecord {
   const { camera } = frame;
   const { imId } = chunkOf(frame.index);
   const w2c = invertPose(camera.pose);
@@ -214,24 +247,50 @@ export function buildRecord(frame: FrameDescription, images: FrameImages, labels
     })),
     coco: {
       image: { id: imageId, file_name: `rgb/${pad(imId)}.png`, width: images.width, height: images.height },
-      annotations: labels
-        .map((l, k) => ({ l, k }))
-        .filter(({ l }) => l.pxCountVisib > 0)
-        .map(({ l, k }) => {
-          const rle = encodeRegionRle(l.maskVisib);
-          const [x, y, w, h] = l.bboxVisib;
-          return {
+      annotations: [
+        ...labels
+          .map((l, k) => ({ l, k }))
+          .filter(({ l }) => l.pxCountVisib > 0 && identity.classes.includes(l.className))
+          .map(({ l, k }): CocoAnnotation => ({
             id: imageId * 1000 + k + 1,
             image_id: imageId,
             category_id: identity.classes.indexOf(l.className) + 1,
-            iscrowd: 0 as const,
+            iscrowd: 0,
             area: l.pxCountVisib,
-            // COCO boxes cover whole pixels: [x, y, width, height] with width = xmax - xmin + 1.
-            bbox: [x, y, w + 1, h + 1],
-            segmentation: rle,
-          };
-        }),
+            bbox: cocoBox(l.bboxVisib),
+            segmentation: encodeRegionRle(l.maskVisib),
+          })),
+        ...robots
+          .filter((r) => r.mask.count > 0)
+          .map((r): CocoAnnotation => ({
+            id: imageId * 1000 + 900 + identity.robots.findIndex((x) => x.name === r.name),
+            image_id: imageId,
+            category_id: identity.classes.length + identity.robots.findIndex((x) => x.name === r.name) + 1,
+            iscrowd: 0,
+            area: r.mask.count,
+            bbox: cocoBox(r.bboxVisib),
+            segmentation: encodeRegionRle(r.mask),
+            // COCO: x, y, v per keypoint, and x = y = 0 for unlabeled (outside) points.
+            keypoints: r.keypoints.flatMap((k) => (k.visibility === 0 ? [0, 0, 0] : [round(k.uv[0], 3), round(k.uv[1], 3), k.visibility])),
+            num_keypoints: r.keypoints.filter((k) => k.visibility > 0).length,
+          })),
+      ],
     },
+    scene_robot: robots.map((r) => ({
+      name: r.name,
+      joints: Object.fromEntries(Object.entries(r.joints).map(([k, v]) => [k, round(v, 9)])),
+      cam_R_b2c: r.baseCamR.map((v) => round(v, 9)),
+      cam_t_b2c: r.baseCamT.map((v) => round(v, 6)),
+      links: r.links.map((l) => ({ link: l.link, obj_id: l.objId, gt_index: l.gtIndex })),
+      keypoints: r.keypoints.map((k) => ({ name: k.name, xyz_cam: k.xyzCam.map((v) => round(v, 6)), uv: k.uv.map((v) => round(v, 4)), visibility: k.visibility })),
+      bbox_visib: r.bboxVisib,
+      px_count_visib: r.mask.count,
+    })),
     description: frame,
   };
+}
+
+/** COCO boxes cover whole pixels: [x, y, width, height] with width = xmax - xmin + 1. */
+function cocoBox([x, y, w, h]: number[]): number[] {
+  return [x, y, w + 1, h + 1];
 }

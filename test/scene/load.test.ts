@@ -262,7 +262,7 @@ describe('the scene file itself', () => {
 
 describe('unknown keys are errors everywhere', () => {
   it.each([
-    ['at the top level', `${BASE}extra: 1\n`, 'extra', 'extra: 1', /^unknown key "extra" \(allowed here: image, camera, background, lights, support, objects, placement, physics, render\)$/],
+    ['at the top level', `${BASE}extra: 1\n`, 'extra', 'extra: 1', /^unknown key "extra" \(allowed here: image, camera, background, lights, support, objects, robots, placement, physics, render\)$/],
     ['in a block mapping, with a suggestion', edit(BASE, 'placement:\n  region', 'placement:\n  regoin: 1\n  region'), 'placement.regoin', 'regoin', 'unknown key "regoin"; did you mean "region"? (allowed here: region, drop_height)'],
     ['deep inside an object class', edit(BASE, '      roughness: 0.5', '      roughness: 0.5\n      colour: [1, 0, 0]'), 'objects[1].material.colour', 'colour', 'unknown key "colour"; did you mean "color"? (allowed here: color, roughness, metallic)'],
     ['in a light', edit(BASE, '    shadows: true', '    shadows: true\n    shadow: false'), 'lights[0].shadow', 'shadow:', /^unknown key "shadow"; did you mean "shadows"\?/],
@@ -414,7 +414,7 @@ describe('object classes', () => {
     it('a mesh file with an unsupported extension', () => {
       writeScene('assets/part.fbx', 'not a mesh we read');
       const text = edit(BASE, 'box: { size: [0.05, 0.05, 0.05] }', 'mesh: { file: assets/part.fbx }');
-      expectSceneError(text, { name: 'mesh-fbx.yaml', path: 'objects[0].mesh.file', needle: 'part.fbx', message: `expected a .gltf, .glb, .obj or .stl file, got ${path.join(dir, 'assets/part.fbx')}` });
+      expectSceneError(text, { name: 'mesh-fbx.yaml', path: 'objects[0].mesh.file', needle: 'part.fbx', message: `expected a .gltf, .glb, .obj, .stl or .dae file, got ${path.join(dir, 'assets/part.fbx')}` });
     });
 
     it('an unsupported mesh unit', () => {

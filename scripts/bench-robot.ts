@@ -1,0 +1,62 @@
+/**
+ * `npm run bench:robot`: one JSON line comparing the end-to-end rate of the default scene with
+ * and without a robot among its objects (the project's own arm, placed at the table's edge), in
+ * alternating rounds compared by medians, as `npm run bench` does. With the shared test fixtures
+ * present it also measures the UR5 and the Panda in the same place.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { renderDataset } from '../src/pipeline/render-dataset.js';
+
+const frames = Number(process.env.BENCH_FRAMES ?? 40);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const warmup = 5;
+const work = mkdtempSync(join(tmpdir(), 'robosynth-bench-robot-'));
+const base = readFileSync('scenes/tabletop.yaml', 'utf8').replace('../assets/meshes/bracket.obj', resolve('assets/meshes/bracket.obj'));
+const fixtures = resolve('../shared/fixtures/example-robot-data');
+
+const robotBlock = (name: string, urdf: string, packages: string, joints: string) => `
+robots:
+  - name: ${name}
+    urdf: ${JSON.stringify(urdf)}
+    packages: ${packages}
+    base: { position: [-0.5, 0, 0], yaw_deg: 0 }
+${joints}
+`;
+
+const scenes: Record<string, string> = {
+  without_robot: base,
+  with_robosynth_arm: base + robotBlock('arm', resolve('assets/robots/robosynth_arm/robosynth_arm.urdf'),
+    `{ robosynth_arm: ${JSON.stringify(resolve('assets/robots/robosynth_arm'))} }`, '    joints: { sample: around, configuration: home, fraction: 0.3 }'),
+};
+if (existsSync(fixtures)) {
+  scenes.with_ur5 = base + robotBlock('ur5', join(fixtures, 'robots/ur_description/urdf/ur5_robot.urdf'), `{ example-robot-data: ${JSON.stringify(fixtures)} }`,
+    '    joints: { sample: around, configuration: { shoulder_lift_joint: -1.2, elbow_joint: 1.4, wrist_1_joint: -1.6 }, fraction: 0.3 }');
+  scenes.with_panda = base + robotBlock('panda', join(fixtures, 'robots/panda_description/urdf/panda.urdf'), `{ example-robot-data: ${JSON.stringify(fixtures)} }`,
+    '    joints: { sample: around, configuration: { panda_joint2: -0.785, panda_joint4: -2.356, panda_joint6: 1.571, panda_joint7: 0.785 }, fraction: 0.3 }');
+}
+// The robot's configuration file may name `home`; without one, fall back to the zero pose.
+for (const [name, text] of Object.entries(scenes)) writeFileSync(join(work, `${name}.yaml`), text);
+
+async function round(name: string): Promise<number> {
+  let warmDoneAt = 0, lastAt = 0;
+  await renderDataset({
+    scene: join(work, `${name}.yaml`), out: join(work, `out-${name}`), frames: warmup + frames, seed: 1,
+    onFrame: (done) => {
+      if (done === warmup) warmDoneAt = performance.now();
+      lastAt = performance.now();
+    },
+  });
+  rmSync(join(work, `out-${name}`), { recursive: true, force: true });
+  return frames / ((lastAt - warmDoneAt) / 1000);
+}
+
+const rates: Record<string, number[]> = Object.fromEntries(Object.keys(scenes).map((k) => [k, []]));
+for (let r = 0; r < rounds; r++) for (const name of Object.keys(scenes)) rates[name].push(await round(name));
+rmSync(work, { recursive: true, force: true });
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const fps = Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, Number(median(v).toFixed(2))]));
+const cost = Object.fromEntries(Object.keys(scenes).filter((k) => k !== 'without_robot')
+  .map((k) => [k, Number((median(rates.without_robot) / median(rates[k])).toFixed(3))]));
+console.log(JSON.stringify({ bench: 'robot', frames_per_round: frames, rounds, end_to_end_fps: fps, frame_cost_vs_without_robot: cost, rounds_fps: rates, cpus: cpus().length }));
