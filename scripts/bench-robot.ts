@@ -28,7 +28,8 @@ ${joints}
 const scenes: Record<string, string> = {
   without_robot: base,
   with_robosynth_arm: base + robotBlock('arm', resolve('assets/robots/robosynth_arm/robosynth_arm.urdf'),
-    `{ robosynth_arm: ${JSON.stringify(resolve('assets/robots/robosynth_arm'))} }`, '    joints: { sample: around, configuration: home, fraction: 0.3 }'),
+    `{ robosynth_arm: ${JSON.stringify(resolve('assets/robots/robosynth_arm'))} }`,
+    '    joints: { sample: around, configuration: { shoulder_lift_joint: -0.785, elbow_joint: 2.356, wrist_2_joint: -1.571, left_finger_joint: 0.02 }, fraction: 0.3 }'),
 };
 if (existsSync(fixtures)) {
   scenes.with_ur5 = base + robotBlock('ur5', join(fixtures, 'robots/ur_description/urdf/ur5_robot.urdf'), `{ example-robot-data: ${JSON.stringify(fixtures)} }`,
@@ -36,7 +37,6 @@ if (existsSync(fixtures)) {
   scenes.with_panda = base + robotBlock('panda', join(fixtures, 'robots/panda_description/urdf/panda.urdf'), `{ example-robot-data: ${JSON.stringify(fixtures)} }`,
     '    joints: { sample: around, configuration: { panda_joint2: -0.785, panda_joint4: -2.356, panda_joint6: 1.571, panda_joint7: 0.785 }, fraction: 0.3 }');
 }
-// The robot's configuration file may name `home`; without one, fall back to the zero pose.
 for (const [name, text] of Object.entries(scenes)) writeFileSync(join(work, `${name}.yaml`), text);
 
 async function round(name: string): Promise<number> {

@@ -75,22 +75,33 @@ export function rasterizeSilhouette(mesh: TriMesh, camFromModel: Pose, K: Intrin
   const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
   const cover = new Uint8Array(bw * bh);
 
+  /**
+   * Cover the pixel centres inside a front-facing triangle, one span per row. Front faces wind
+   * counter-clockwise seen from outside, i.e. clockwise on this y-down image (negative area): as
+   * the GPU culls back faces, so does this, and open meshes get the same silhouette on both.
+   * Each edge function -((fx-ex)(py-ey) - (fy-ey)(px-ex)) is >= 0 on a front face's inner side
+   * and linear in px along a row: k px + m with k = fy - ey.
+   */
   const fillTriangle = (ax: number, ay: number, bx: number, by: number, cx: number, cy: number) => {
     const area = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
-    if (area === 0) return;
-    const s = area > 0 ? 1 : -1; // either winding covers the same pixels
-    const tx0 = Math.max(x0, Math.ceil(Math.min(ax, bx, cx))), tx1 = Math.min(x1, Math.floor(Math.max(ax, bx, cx)));
+    if (!(area < 0)) return;
     const ty0 = Math.max(y0, Math.ceil(Math.min(ay, by, cy))), ty1 = Math.min(y1, Math.floor(Math.max(ay, by, cy)));
+    const txMin = Math.max(x0, Math.ceil(Math.min(ax, bx, cx))), txMax = Math.min(x1, Math.floor(Math.max(ax, bx, cx)));
+    const k0 = by - ay, k1 = cy - by, k2 = ay - cy;
     for (let py = ty0; py <= ty1; py++) {
-      const row = (py - y0) * bw - x0;
-      for (let px = tx0; px <= tx1; px++) {
-        const w0 = s * ((bx - ax) * (py - ay) - (by - ay) * (px - ax));
-        if (w0 < 0) continue;
-        const w1 = s * ((cx - bx) * (py - by) - (cy - by) * (px - bx));
-        if (w1 < 0) continue;
-        const w2 = s * ((ax - cx) * (py - cy) - (ay - cy) * (px - cx));
-        if (w2 < 0) continue;
-        cover[row + px] = 1;
+      const m0 = -(bx - ax) * (py - ay) - k0 * ax;
+      const m1 = -(cx - bx) * (py - by) - k1 * bx;
+      const m2 = -(ax - cx) * (py - cy) - k2 * cx;
+      let lo = txMin, hi = txMax;
+      if (k0 > 0) lo = Math.max(lo, Math.ceil(-m0 / k0)); else if (k0 < 0) hi = Math.min(hi, Math.floor(-m0 / k0)); else if (m0 < 0) continue;
+      if (k1 > 0) lo = Math.max(lo, Math.ceil(-m1 / k1)); else if (k1 < 0) hi = Math.min(hi, Math.floor(-m1 / k1)); else if (m1 < 0) continue;
+      if (k2 > 0) lo = Math.max(lo, Math.ceil(-m2 / k2)); else if (k2 < 0) hi = Math.min(hi, Math.floor(-m2 / k2)); else if (m2 < 0) continue;
+      // The divisions can miss by a rounding error right at an edge; settle the ends exactly.
+      while (lo <= hi && (k0 * lo + m0 < 0 || k1 * lo + m1 < 0 || k2 * lo + m2 < 0)) lo++;
+      while (hi >= lo && (k0 * hi + m0 < 0 || k1 * hi + m1 < 0 || k2 * hi + m2 < 0)) hi--;
+      if (lo <= hi) {
+        const row = (py - y0) * bw - x0;
+        cover.fill(1, row + lo, row + hi + 1);
       }
     }
   };

@@ -79,3 +79,9 @@ export function findOverlaps(
   }
   return [...deepest.values()];
 }
+
+/** The world-aligned bounding box of a placed shape. */
+export function shapeBox(placed: PlacedShape): { min: [number, number, number]; max: [number, number, number] } {
+  const { lowerBound: lo, upperBound: hi } = placedBody(placed, 1, Body.DYNAMIC).aabb;
+  return { min: [lo.x, lo.y, lo.z], max: [hi.x, hi.y, hi.z] };
+}

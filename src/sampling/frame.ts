@@ -10,6 +10,7 @@ import { UserError } from '../errors.js';
 import type { FrameCamera, FrameDescription, FrameInstance, FrameLight, FrameRobot, Material, RGB } from '../scene/frame.js';
 import type { RobotModel } from '../robot/robot-model.js';
 import { placedColliders, sampleRobotState } from '../robot/sample.js';
+import { shapeBox } from '../physics/overlap.js';
 import type { Model, ModelCatalog } from '../scene/models.js';
 import type { ColorSpec, MaterialSpec, SceneSpec } from '../scene/schema.js';
 import { Rng } from './rng.js';
@@ -92,7 +93,22 @@ interface Drop {
 }
 
 /** Drop poses spread over the region; where the region is full, the next layer goes higher. */
-function sampleDrops(rng: Rng, spec: SceneSpec, catalog: ModelCatalog): Drop[] {
+/** World-aligned boxes of the static obstacles (robot links), so drops start above them. */
+export interface ObstacleBox {
+  min: Vec3;
+  max: Vec3;
+}
+
+/** The highest obstacle top under a disc, or 0 (the support) when none is there. */
+function groundUnder(x: number, y: number, r: number, boxes: readonly ObstacleBox[]): number {
+  let top = 0;
+  for (const b of boxes) {
+    if (x + r >= b.min[0] && x - r <= b.max[0] && y + r >= b.min[1] && y - r <= b.max[1]) top = Math.max(top, b.max[2]);
+  }
+  return top;
+}
+
+function sampleDrops(rng: Rng, spec: SceneSpec, catalog: ModelCatalog, obstacles: readonly ObstacleBox[]): Drop[] {
   const drops: Drop[] = [];
   const placed: { x: number; y: number; r: number; layer: number }[] = [];
   const { region } = spec.placement;
@@ -121,7 +137,7 @@ function sampleDrops(rng: Rng, spec: SceneSpec, catalog: ModelCatalog): Drop[] {
       // Layers are stacked far enough apart that no drop height can make two of them overlap.
       const drop = spec.placement.drop_height;
       const layerHeight = 2.05 * maxRadius(catalog) + (typeof drop === 'number' ? 0 : drop[1] - drop[0]);
-      const z = rng.range(drop) + lift + layer * layerHeight;
+      const z = groundUnder(x, y, r, obstacles) + rng.range(drop) + lift + layer * layerHeight;
       drops.push({ model, mass, material, pose: { R, t: [x, y, z] } });
     }
   });
@@ -129,7 +145,7 @@ function sampleDrops(rng: Rng, spec: SceneSpec, catalog: ModelCatalog): Drop[] {
 }
 
 function maxRadius(catalog: ModelCatalog): number {
-  return Math.max(...catalog.models.map((m) => m.radius));
+  return Math.max(...catalog.byClass.flat().map((m) => m.radius));
 }
 
 /** A robot's links share one material: the scene's override, or a neutral default under the parts' own colours. */
@@ -144,13 +160,13 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
   const supportMaterial = sampleMaterial(new Rng(seed, index, 'support'), spec.support.material);
   const physics = spec.physics;
   const supportThickness = spec.support.type === 'table' ? spec.support.thickness : 0.01;
-  // Robots first, each from its own stream: objects then settle around and on their links.
-  const robots = catalog.robots.map(({ model, rules }) => ({ model, state: sampleRobotState(new Rng(seed, index, 'robot', model.name), model, rules) }));
-  const obstacles = robots.flatMap(({ model, state }) => placedColliders(model, state));
   let lastProblem = '';
   for (let attempt = 1; attempt <= physics.max_attempts; attempt++) {
+    // Robots first, each from its own stream: objects then settle around and on their links.
+    const robots = catalog.robots.map(({ model, rules }) => ({ model, state: sampleRobotState(new Rng(seed, index, 'robot', model.name, attempt), model, rules) }));
+    const obstacles = robots.flatMap(({ model, state }) => placedColliders(model, state));
     const rng = new Rng(seed, index, 'objects', attempt);
-    const drops = sampleDrops(rng, spec, catalog);
+    const drops = sampleDrops(rng, spec, catalog, obstacles.map(shapeBox));
     const result = settle({
       support: spec.support.type === 'table' ? { kind: 'table', size: spec.support.size, thickness: spec.support.thickness } : { kind: 'ground' },
       bodies: drops.map((d) => ({ shape: d.model.collision!, mass: d.mass, pose: d.pose })),

@@ -33,9 +33,21 @@ describe('amodal silhouettes', () => {
 
   it('is empty behind the camera and clips geometry crossing it', () => {
     expect(rasterizeSilhouette(boxMesh([0.1, 0.1, 0.1]), facing(0, 0, -1), K).countAll).toBe(0);
-    const crossing = rasterizeSilhouette(boxMesh([0.1, 0.1, 1]), facing(0, 0, 0.2), K);
+    // A long bar beside the camera, from behind it to 0.7 m ahead: its inner face is seen, clipped.
+    const crossing = rasterizeSilhouette(boxMesh([0.1, 0.1, 1]), facing(0.06, 0, 0.2), K);
     expect(crossing.countAll).toBeGreaterThan(0);
     expect(crossing.mask.count).toBeGreaterThan(0);
+  });
+
+  it('culls back faces as the GPU does: an open mesh is seen from its front only', () => {
+    // The face of a box towards the camera (-z), alone: a one-sided square.
+    const box = boxMesh([0.1, 0.1, 1e-4]);
+    const front = { ...box, indices: box.indices.filter((_, i) => box.normals[box.indices[i - (i % 3)] * 3 + 2] < -0.5) };
+    expect(front.indices.length).toBe(6);
+    expect(rasterizeSilhouette(front, facing(0, 0, 1), K).countAll).toBe(2500);
+    // Turned around (180 degrees about y), the same face points away: nothing to see.
+    const away = { R: [-1, 0, 0, 0, 1, 0, 0, 0, -1], t: [0, 0, 1] as [number, number, number] };
+    expect(rasterizeSilhouette(front, away, K).countAll).toBe(0);
   });
 });
 
