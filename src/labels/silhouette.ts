@@ -45,23 +45,37 @@ function clipNear(poly: number[][]): number[][] {
   return out;
 }
 
+let scratchCam = new Float64Array(0);
+let scratchUv = new Float64Array(0);
+
+/** Per-vertex work buffers, reused across calls: detailed link meshes would otherwise churn the GC. */
+function scratch(vertices: number): { cam: Float64Array; uv: Float64Array } {
+  if (scratchCam.length < vertices * 3) {
+    scratchCam = new Float64Array(vertices * 3);
+    scratchUv = new Float64Array(vertices * 2);
+  }
+  return { cam: scratchCam, uv: scratchUv };
+}
+
 export function rasterizeSilhouette(mesh: TriMesh, camFromModel: Pose, K: Intrinsics): Silhouette {
   const { width: W, height: H } = K;
   const { R, t } = camFromModel;
   const p = mesh.positions;
   const n = p.length / 3;
-  const cam = new Float64Array(n * 3);
-  const uv = new Float64Array(n * 2);
+  const { cam, uv } = scratch(n);
+  const { fx, fy, cx: kcx, cy: kcy } = K;
+  const [r0, r1, r2, r3, r4, r5, r6, r7, r8] = R;
+  const [t0, t1, t2] = t;
   let umin = Infinity, umax = -Infinity, vmin = Infinity, vmax = -Infinity;
   let anyBehind = false;
   for (let i = 0; i < n; i++) {
     const x = p[i * 3], y = p[i * 3 + 1], z = p[i * 3 + 2];
-    const X = R[0] * x + R[1] * y + R[2] * z + t[0];
-    const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
-    const Z = R[6] * x + R[7] * y + R[8] * z + t[2];
+    const X = r0 * x + r1 * y + r2 * z + t0;
+    const Y = r3 * x + r4 * y + r5 * z + t1;
+    const Z = r6 * x + r7 * y + r8 * z + t2;
     cam[i * 3] = X; cam[i * 3 + 1] = Y; cam[i * 3 + 2] = Z;
     if (Z < NEAR_Z) { anyBehind = true; continue; }
-    const u = (K.fx * X) / Z + K.cx, v = (K.fy * Y) / Z + K.cy;
+    const u = (fx * X) / Z + kcx, v = (fy * Y) / Z + kcy;
     uv[i * 2] = u; uv[i * 2 + 1] = v;
     if (u < umin) umin = u; if (u > umax) umax = u;
     if (v < vmin) vmin = v; if (v > vmax) vmax = v;
@@ -111,7 +125,13 @@ export function rasterizeSilhouette(mesh: TriMesh, camFromModel: Pose, K: Intrin
     const a = idx[f], b = idx[f + 1], c = idx[f + 2];
     const za = cam[a * 3 + 2], zb = cam[b * 3 + 2], zc = cam[c * 3 + 2];
     if (za >= NEAR_Z && zb >= NEAR_Z && zc >= NEAR_Z) {
-      fillTriangle(uv[a * 2], uv[a * 2 + 1], uv[b * 2], uv[b * 2 + 1], uv[c * 2], uv[c * 2 + 1]);
+      const ua = uv[a * 2], va = uv[a * 2 + 1], ub = uv[b * 2], vb = uv[b * 2 + 1], uc = uv[c * 2], vc = uv[c * 2 + 1];
+      // Most triangles of a detailed mesh are smaller than a pixel and hold no pixel centre.
+      const uLo = ua < ub ? (ua < uc ? ua : uc) : (ub < uc ? ub : uc), uHi = ua > ub ? (ua > uc ? ua : uc) : (ub > uc ? ub : uc);
+      if (Math.ceil(uLo) > Math.floor(uHi)) continue;
+      const vLo = va < vb ? (va < vc ? va : vc) : (vb < vc ? vb : vc), vHi = va > vb ? (va > vc ? va : vc) : (vb > vc ? vb : vc);
+      if (Math.ceil(vLo) > Math.floor(vHi)) continue;
+      fillTriangle(ua, va, ub, vb, uc, vc);
       continue;
     }
     if (za < NEAR_Z && zb < NEAR_Z && zc < NEAR_Z) continue;
