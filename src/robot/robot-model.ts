@@ -14,6 +14,7 @@ import { mulMat3 } from '../geometry/transforms.js';
 import type { CollisionShape } from '../physics/settle.js';
 import type { RGB } from '../scene/frame.js';
 import type { RobotSpec } from '../scene/schema.js';
+import { UserError } from '../errors.js';
 import { actuatedJoints } from './kinematics.js';
 import type { Urdf, UrdfGeometry, UrdfJoint } from './types.js';
 
@@ -140,7 +141,7 @@ export async function buildRobotModel(
   const movable = urdf.joints.filter((j) => j.type === 'revolute' || j.type === 'continuous' || j.type === 'prismatic');
   const endEffector = spec.end_effector ?? deepestLink(urdf);
   if (!urdf.links.some((l) => l.name === endEffector)) {
-    throw new Error(`robot "${spec.name}": end_effector "${endEffector}" is not a link of ${urdf.file}`);
+    throw new UserError(`robot "${spec.name}": end_effector "${endEffector}" is not a link of ${urdf.file}`);
   }
   const keypoints = [...movable.map((j) => ({ name: j.name, joint: j.name })), { name: 'end_effector', link: endEffector }];
   const skeleton: [number, number][] = [];
@@ -162,7 +163,6 @@ export async function buildRobotModel(
   if (eeAbove !== undefined) skeleton.push([eeAbove, keypoints.length - 1]);
 
   const adjacent = new Set(urdf.joints.map((j) => pairKey(j.parent, j.child)));
-  // Links joined through fixed joints move as one: their shapes may touch too.
   return { name: spec.name, spec, urdf, links, colliders, actuated, keypoints, skeleton, endEffector, adjacent };
 }
 
