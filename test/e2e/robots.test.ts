@@ -78,8 +78,8 @@ interface KeypointCoco {
 }
 
 beforeAll(() => {
-  if (!haveFixtures) return;
   execFileSync('node', ['scripts/build.mjs'], { cwd: root });
+  if (!haveFixtures) return;
   for (const name of Object.keys(robots) as (keyof typeof robots)[]) {
     writeFileSync(join(work, `${name}.yaml`), sceneText(name));
     execFileSync('node', ['bin/robosynth.js', 'render', join(work, `${name}.yaml`), '--frames', '3', '--out', join(work, name), '--seed', '4'], { cwd: root, stdio: 'pipe' });
@@ -170,4 +170,30 @@ describe.skipIf(!haveFixtures).each(Object.keys(robots) as (keyof typeof robots)
     // The cubes keep their own category; links are not COCO objects.
     expect(coco.categories.map((c) => c.name)).toEqual(['cube', name]);
   });
+});
+
+describe('the shipped robot cell', () => {
+  it('renders the project\'s own arm with its links, keypoints and gripper', () => {
+    const out = join(work, 'robot-cell');
+    execFileSync('node', ['bin/robosynth.js', 'render', 'scenes/robot-cell.yaml', '--frames', '2', '--out', out, '--width', '320', '--height', '240'], { cwd: root, stdio: 'pipe' });
+    const ds = new BopDataset(out);
+    const robotsByIm = readJson<Record<string, RobotEntry[]>>(join(ds.sceneDir(0), 'scene_robot.json'));
+    for (const [im, gts] of ds.sceneGt(0)) {
+      const robot = robotsByIm[String(im)][0];
+      expect(robot.links.map((l) => l.link)).toEqual([
+        'base_link', 'shoulder_link', 'upper_arm_link', 'forearm_link', 'wrist_1_link', 'wrist_2_link', 'wrist_3_link',
+        'flange', 'hand', 'left_finger', 'right_finger',
+      ]);
+      // The right finger mimics the left, and the scene overrides the gripper's range.
+      expect(robot.joints.right_finger_joint).toBe(robot.joints.left_finger_joint);
+      expect(robot.joints.left_finger_joint).toBeGreaterThanOrEqual(0);
+      expect(robot.joints.left_finger_joint).toBeLessThanOrEqual(0.04);
+      expect(robot.keypoints.map((k) => k.name)).toEqual([
+        'shoulder_pan_joint', 'shoulder_lift_joint', 'elbow_joint', 'wrist_1_joint', 'wrist_2_joint', 'wrist_3_joint',
+        'left_finger_joint', 'right_finger_joint', 'end_effector',
+      ]);
+      expect(robot.px_count_visib).toBeGreaterThan(1000);
+      for (const link of robot.links) expect(gts[link.gt_index].obj_id).toBe(link.obj_id);
+    }
+  }, 120_000);
 });
