@@ -1,13 +1,14 @@
 /**
- * `npm run bench:robot`: one JSON line comparing the end-to-end rate of the default scene with
- * and without a robot among its objects (the project's own arm, placed at the table's edge), in
- * alternating rounds compared by medians, as `npm run bench` does. With the shared test fixtures
- * present it also measures the UR5 and the Panda in the same place.
+ * `npm run bench:robot`: one JSON line comparing what a frame of the default scene costs with and
+ * without a robot among its objects (the project's own arm, placed at the table's edge): CPU time
+ * of Node and Chromium per frame, and the end-to-end rate, in alternating rounds compared by
+ * medians. With the shared test fixtures present it also measures the UR5 and the Panda.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { renderDataset } from '../src/pipeline/render-dataset.js';
+import { processTreeCpuSeconds } from './cpu-time.js';
 
 const frames = Number(process.env.BENCH_FRAMES ?? 40);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -39,24 +40,38 @@ if (existsSync(fixtures)) {
 }
 for (const [name, text] of Object.entries(scenes)) writeFileSync(join(work, `${name}.yaml`), text);
 
-async function round(name: string): Promise<number> {
-  let warmDoneAt = 0, lastAt = 0;
+/** One round: frames/s, and CPU milliseconds per frame of Node and Chromium together. */
+async function round(name: string): Promise<{ fps: number; cpuMs: number }> {
+  let warmDoneAt = 0, lastAt = 0, cpuAtWarm = 0, cpuAtLast = 0;
   await renderDataset({
     scene: join(work, `${name}.yaml`), out: join(work, `out-${name}`), frames: warmup + frames, seed: 1,
     onFrame: (done) => {
-      if (done === warmup) warmDoneAt = performance.now();
-      lastAt = performance.now();
+      if (done === warmup) { warmDoneAt = performance.now(); cpuAtWarm = processTreeCpuSeconds(); }
+      if (done === warmup + frames) { lastAt = performance.now(); cpuAtLast = processTreeCpuSeconds(); }
     },
   });
   rmSync(join(work, `out-${name}`), { recursive: true, force: true });
-  return frames / ((lastAt - warmDoneAt) / 1000);
+  return { fps: frames / ((lastAt - warmDoneAt) / 1000), cpuMs: ((cpuAtLast - cpuAtWarm) * 1000) / frames };
 }
 
-const rates: Record<string, number[]> = Object.fromEntries(Object.keys(scenes).map((k) => [k, []]));
-for (let r = 0; r < rounds; r++) for (const name of Object.keys(scenes)) rates[name].push(await round(name));
+const results: Record<string, { fps: number; cpuMs: number }[]> = Object.fromEntries(Object.keys(scenes).map((k) => [k, []]));
+for (let r = 0; r < rounds; r++) for (const name of Object.keys(scenes)) results[name].push(await round(name));
 rmSync(work, { recursive: true, force: true });
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-const fps = Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, Number(median(v).toFixed(2))]));
-const cost = Object.fromEntries(Object.keys(scenes).filter((k) => k !== 'without_robot')
-  .map((k) => [k, Number((median(rates.without_robot) / median(rates[k])).toFixed(3))]));
-console.log(JSON.stringify({ bench: 'robot', frames_per_round: frames, rounds, end_to_end_fps: fps, frame_cost_vs_without_robot: cost, rounds_fps: rates, cpus: cpus().length }));
+const per = (pick: (x: { fps: number; cpuMs: number }) => number) =>
+  Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Number(median(v.map(pick)).toFixed(2))]));
+const fps = per((x) => x.fps);
+const cpu = per((x) => x.cpuMs);
+const others = Object.keys(scenes).filter((k) => k !== 'without_robot');
+console.log(JSON.stringify({
+  bench: 'robot',
+  frames_per_round: frames,
+  rounds,
+  // The cost of a frame: CPU time of Node and Chromium together (robust to other load), and wall time.
+  cpu_ms_per_frame: cpu,
+  frame_cost_vs_without_robot: Object.fromEntries(others.map((k) => [k, Number((cpu[k] / cpu.without_robot).toFixed(3))])),
+  end_to_end_fps: fps,
+  wall_time_cost_vs_without_robot: Object.fromEntries(others.map((k) => [k, Number((fps.without_robot / fps[k]).toFixed(3))])),
+  per_round: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.map((x) => ({ fps: Number(x.fps.toFixed(2)), cpu_ms: Number(x.cpuMs.toFixed(1)) }))])),
+  cpus: cpus().length,
+}));

@@ -17,7 +17,7 @@
  * are refused, and callers refuse files over MAX_COLLADA_BYTES unread.
  */
 import { fileURLToPath } from 'node:url';
-import { SaxesParser } from 'saxes';
+import { childrenNamed, parseXmlTree, type XmlElement } from '../xml.js';
 import { transformMesh } from './mesh-ops.js';
 import type { Mat3, TriMesh, Vec3 } from './types.js';
 
@@ -69,62 +69,21 @@ export function parseCollada(text: string, fail: Fail): ColladaScene {
 }
 
 // ---------------------------------------------------------------------------------------------
-// XML
+// XML: src/xml.ts's safe parser with Collada's limits and wording.
 
-interface XmlElement {
-  name: string;
-  attrs: Record<string, string>;
-  children: XmlElement[];
-  /** The element's own character data (entities decoded), trimmed. */
-  text: string;
-}
-
-/**
- * Parses the document with saxes (strict XML; it never opens files or URLs and decodes only the
- * predefined entities and character references). Any DOCTYPE, and so any ENTITY declaration,
- * is refused.
- */
 function parseXml(text: string, fail: Fail): XmlElement {
-  if (text.length > MAX_COLLADA_BYTES) throw fail(`the file is larger than ${MAX_COLLADA_BYTES / 2 ** 20} MB`);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // byte-order mark
-
-  const parser = new SaxesParser({ xmlns: false, position: true });
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
-  parser.on('doctype', () => {
-    throw fail(`DOCTYPE declarations are not allowed (line ${parser.line}): Collada needs none, and entity definitions are refused`);
+  return parseXmlTree(text, MAX_COLLADA_BYTES, {
+    tooLarge: () => fail(`the file is larger than ${MAX_COLLADA_BYTES / 2 ** 20} MB`),
+    doctype: (line) => fail(`DOCTYPE declarations are not allowed (line ${line}): Collada needs none, and entity definitions are refused`),
+    malformed: (message, line, column) => {
+      const truncated = /unclosed tag|unexpected end/.test(message) ? ' (is the file truncated?)' : '';
+      return fail(`malformed XML at line ${line}, column ${column}: ${message}${truncated}`);
+    },
+    noRoot: () => fail('malformed XML: the document has no root element'),
   });
-  parser.on('opentag', (tag) => {
-    const attrs = Object.assign(Object.create(null) as Record<string, string>, tag.attributes);
-    const element: XmlElement = { name: tag.name, attrs, children: [], text: '' };
-    const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(element);
-    else root = element;
-    stack.push(element);
-  });
-  parser.on('closetag', () => {
-    const e = stack.pop();
-    if (e && e.text !== '') e.text = e.text.trim();
-  });
-  const addText = (data: string): void => {
-    const current = stack[stack.length - 1];
-    if (current) current.text += data;
-  };
-  parser.on('text', addText);
-  parser.on('cdata', addText);
-  parser.on('error', (error) => {
-    // saxes prefixes its messages with "line:column: ".
-    const message = error.message.replace(/^\d+:\d+:\s*/, '').split('\n')[0].replace(/\.$/, '');
-    const truncated = /unclosed tag|unexpected end/.test(message) ? ' (is the file truncated?)' : '';
-    throw fail(`malformed XML at line ${parser.line}, column ${parser.column}: ${message}${truncated}`);
-  });
-  parser.write(text).close();
-  if (!root) throw fail('malformed XML: the document has no root element');
-  return root;
 }
 
 const child = (e: XmlElement, name: string): XmlElement | undefined => e.children.find((c) => c.name === name);
-const childrenNamed = (e: XmlElement, name: string): XmlElement[] => e.children.filter((c) => c.name === name);
 
 // ---------------------------------------------------------------------------------------------
 // Number lists, parsed by hand: these texts hold hundreds of thousands of numbers.
@@ -299,7 +258,7 @@ class ColladaReader {
     const stack = [root];
     while (stack.length > 0) {
       const e = stack.pop()!;
-      const id = e.attrs.id;
+      const id = e.attributes.id;
       if (id !== undefined && !this.byId.has(id)) this.byId.set(id, e);
       for (let i = e.children.length - 1; i >= 0; i--) stack.push(e.children[i]);
     }
@@ -318,7 +277,7 @@ class ColladaReader {
     let visualScene: XmlElement | undefined;
     if (instance) {
       visualScene = this.resolve(instance, 'visual_scene');
-      if (!visualScene) throw fail(`<instance_visual_scene url="${instance.attrs.url ?? ''}"> refers to no <visual_scene>`);
+      if (!visualScene) throw fail(`<instance_visual_scene url="${instance.attributes.url ?? ''}"> refers to no <visual_scene>`);
     } else {
       visualScene = childrenNamed(root, 'library_visual_scenes').flatMap((lib) => childrenNamed(lib, 'visual_scene'))[0];
     }
@@ -348,10 +307,10 @@ class ColladaReader {
     let up = 'Y_UP';
     if (asset) {
       const unit = child(asset, 'unit');
-      if (unit?.attrs.meter !== undefined) {
-        metres = Number(unit.attrs.meter);
+      if (unit?.attributes.meter !== undefined) {
+        metres = Number(unit.attributes.meter);
         if (!(metres > 0 && Number.isFinite(metres))) {
-          throw this.fail(`<unit meter="${unit.attrs.meter}"> is not a positive number`);
+          throw this.fail(`<unit meter="${unit.attributes.meter}"> is not a positive number`);
         }
       }
       const axis = child(asset, 'up_axis');
@@ -367,14 +326,14 @@ class ColladaReader {
 
   /** The element a url="#id" (or source="#id") attribute names, if it is a `kind`. */
   private resolve(e: XmlElement, kind: string, attr = 'url'): XmlElement | undefined {
-    const url = e.attrs[attr];
+    const url = e.attributes[attr];
     if (url === undefined || !url.startsWith('#')) return undefined;
     const target = this.byId.get(url.slice(1));
     return target?.name === kind ? target : undefined;
   }
 
   private walk(node: XmlElement, parent: Mat4, path: XmlElement[]): void {
-    if (path.includes(node)) throw this.fail(`<node id="${node.attrs.id ?? ''}"> instantiates itself (a cycle of <instance_node>)`);
+    if (path.includes(node)) throw this.fail(`<node id="${node.attributes.id ?? ''}"> instantiates itself (a cycle of <instance_node>)`);
     if (path.length > 256) throw this.fail('the node hierarchy is more than 256 levels deep');
     if (++this.visits > MAX_NODE_VISITS) throw this.fail(`its scene has more than ${MAX_NODE_VISITS} node instances`);
     const inner = [...path, node];
@@ -387,13 +346,13 @@ class ColladaReader {
         case 'instance_node': {
           const target = this.resolve(c, 'node');
           if (target) this.walk(target, m, inner);
-          else this.warnings.push(`<instance_node url="${c.attrs.url ?? ''}"> refers to no <node> in the file; skipped`);
+          else this.warnings.push(`<instance_node url="${c.attributes.url ?? ''}"> refers to no <node> in the file; skipped`);
           break;
         }
         case 'instance_geometry': {
           const g = this.resolve(c, 'geometry');
           if (!g) {
-            this.warnings.push(`<instance_geometry url="${c.attrs.url ?? ''}"> refers to no <geometry> in the file; skipped`);
+            this.warnings.push(`<instance_geometry url="${c.attributes.url ?? ''}"> refers to no <geometry> in the file; skipped`);
             break;
           }
           this.placedAny = true;
@@ -403,7 +362,7 @@ class ColladaReader {
         }
         case 'instance_controller':
           this.skippedControllers++;
-          this.warnings.push(`<instance_controller url="${c.attrs.url ?? ''}"> skipped: skinned meshes are not supported`);
+          this.warnings.push(`<instance_controller url="${c.attributes.url ?? ''}"> skipped: skinned meshes are not supported`);
           break;
         default:
           break;
@@ -415,7 +374,7 @@ class ColladaReader {
   private localMatrix(node: XmlElement): Mat4 {
     let m = identity4();
     for (const c of node.children) {
-      const what = `<${c.name}> of node "${node.attrs.id ?? node.attrs.name ?? ''}"`;
+      const what = `<${c.name}> of node "${node.attributes.id ?? node.attributes.name ?? ''}"`;
       const nums = (count: number): Float64Array => {
         const v = parseFloatList(c.text, count, this.fail, what);
         if (v.length !== count || !v.every(Number.isFinite)) throw this.fail(`${what} needs ${count} finite numbers`);
@@ -482,7 +441,7 @@ class ColladaReader {
     const bind = child(instance, 'bind_material');
     const common = bind && child(bind, 'technique_common');
     for (const im of common ? childrenNamed(common, 'instance_material') : []) {
-      const { symbol, target } = im.attrs;
+      const { symbol, target } = im.attributes;
       if (symbol !== undefined && target !== undefined) out.set(symbol, target.startsWith('#') ? target.slice(1) : target);
     }
     return out;
@@ -542,7 +501,7 @@ class ColladaReader {
       if (!slot) continue;
       const color = child(slot, 'color');
       if (color) {
-        const what = `<${slot.name}><color> of effect "${effect.attrs.id ?? ''}"`;
+        const what = `<${slot.name}><color> of effect "${effect.attributes.id ?? ''}"`;
         const v = parseFloatList(color.text, 4, this.fail, what);
         if (v.length >= 3 && v.length <= 4 && [v[0], v[1], v[2]].every(Number.isFinite)) {
           return { color: [v[0], v[1], v[2]] };
@@ -551,8 +510,8 @@ class ColladaReader {
         return {};
       }
       const texture = child(slot, 'texture');
-      if (texture?.attrs.texture !== undefined) {
-        const image = this.imageOf(effect, texture.attrs.texture);
+      if (texture?.attributes.texture !== undefined) {
+        const image = this.imageOf(effect, texture.attributes.texture);
         return image === undefined ? {} : { image };
       }
     }
@@ -564,7 +523,7 @@ class ColladaReader {
     const newparams = new Map<string, XmlElement>();
     const collect = (e: XmlElement): void => {
       for (const c of e.children) {
-        if (c.name === 'newparam' && c.attrs.sid !== undefined) newparams.set(c.attrs.sid, c);
+        if (c.name === 'newparam' && c.attributes.sid !== undefined) newparams.set(c.attributes.sid, c);
         else if (c.name.startsWith('profile_') || c.name === 'technique') collect(c);
       }
     };
@@ -618,7 +577,7 @@ class ColladaReader {
     const accessor = common && child(common, 'accessor');
     if (!accessor) throw this.fail(`${what} has no <technique_common><accessor>`);
     const intAttr = (name: string, dflt?: number): number => {
-      const s = accessor.attrs[name];
+      const s = accessor.attributes[name];
       if (s === undefined && dflt !== undefined) return dflt;
       const v = Number(s);
       if (s === undefined || !Number.isInteger(v) || v < 0) throw this.fail(`${what}: <accessor ${name}="${s ?? ''}"> is not a non-negative integer`);
@@ -627,14 +586,14 @@ class ColladaReader {
     const count = intAttr('count');
     const stride = intAttr('stride', 1);
     const offset = intAttr('offset', 0);
-    const arrayEl = (accessor.attrs.source?.startsWith('#') ? this.byId.get(accessor.attrs.source.slice(1)) : undefined)
+    const arrayEl = (accessor.attributes.source?.startsWith('#') ? this.byId.get(accessor.attributes.source.slice(1)) : undefined)
       ?? child(el, 'float_array');
     if (arrayEl?.name !== 'float_array') throw this.fail(`${what}: its accessor reads no <float_array>`);
-    const declared = Number(arrayEl.attrs.count);
+    const declared = Number(arrayEl.attributes.count);
     const data = parseFloatList(arrayEl.text, Number.isInteger(declared) && declared > 0 ? declared : 0, this.fail, `<float_array> of ${what}`);
     const params: number[] = [];
     const paramEls = childrenNamed(accessor, 'param');
-    paramEls.forEach((p, k) => { if (p.attrs.name !== undefined && p.attrs.name !== '') params.push(k); });
+    paramEls.forEach((p, k) => { if (p.attributes.name !== undefined && p.attributes.name !== '') params.push(k); });
     if (paramEls.length === 0) for (let k = 0; k < stride; k++) params.push(k);
     if (params.length > 0 && params[params.length - 1] >= stride) throw this.fail(`${what}: its accessor has more params than its stride ${stride}`);
     if (count > 0 && offset + (count - 1) * stride + (params[params.length - 1] ?? 0) >= data.length) {
@@ -648,12 +607,12 @@ class ColladaReader {
 
   private inputs(e: XmlElement, where: string, shared: boolean): Input[] {
     return childrenNamed(e, 'input').map((i) => {
-      const semantic = i.attrs.semantic ?? '';
-      const source = i.attrs.source ?? '';
+      const semantic = i.attributes.semantic ?? '';
+      const source = i.attributes.source ?? '';
       let offset = 0;
       if (shared) {
-        offset = Number(i.attrs.offset ?? '0');
-        if (!Number.isInteger(offset) || offset < 0 || offset > 64) throw this.fail(`${where}: <input semantic="${semantic}"> has a bad offset "${i.attrs.offset ?? ''}"`);
+        offset = Number(i.attributes.offset ?? '0');
+        if (!Number.isInteger(offset) || offset < 0 || offset > 64) throw this.fail(`${where}: <input semantic="${semantic}"> has a bad offset "${i.attributes.offset ?? ''}"`);
       }
       return { semantic, source, offset };
     });
@@ -662,7 +621,7 @@ class ColladaReader {
   private readGeometry(g: XmlElement): Geometry | null {
     const mesh = child(g, 'mesh');
     if (!mesh) return null; // <convex_mesh>, <spline>, <brep>: not triangle geometry
-    const gid = g.attrs.id ?? g.attrs.name ?? '';
+    const gid = g.attributes.id ?? g.attributes.name ?? '';
     const at = `geometry "${gid}"`;
     const vertices = child(mesh, 'vertices');
     if (!vertices) throw this.fail(`${at} has no <vertices>`);
@@ -706,7 +665,7 @@ class ColladaReader {
         head = new Int32Array(P).fill(-1);
         heads.set(nrm, head);
       }
-      const symbolName = prim.attrs.material;
+      const symbolName = prim.attributes.material;
       let symbol = -1;
       if (symbolName !== undefined) {
         symbol = symbols.indexOf(symbolName);

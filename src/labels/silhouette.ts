@@ -102,21 +102,20 @@ export function rasterizeSilhouette(mesh: TriMesh, camFromModel: Pose, K: Intrin
     const ty0 = Math.max(y0, Math.ceil(Math.min(ay, by, cy))), ty1 = Math.min(y1, Math.floor(Math.max(ay, by, cy)));
     const txMin = Math.max(x0, Math.ceil(Math.min(ax, bx, cx))), txMax = Math.min(x1, Math.floor(Math.max(ax, bx, cx)));
     const k0 = by - ay, k1 = cy - by, k2 = ay - cy;
-    for (let py = ty0; py <= ty1; py++) {
-      const m0 = -(bx - ax) * (py - ay) - k0 * ax;
-      const m1 = -(cx - bx) * (py - by) - k1 * bx;
-      const m2 = -(ax - cx) * (py - cy) - k2 * cx;
-      let lo = txMin, hi = txMax;
-      if (k0 > 0) lo = Math.max(lo, Math.ceil(-m0 / k0)); else if (k0 < 0) hi = Math.min(hi, Math.floor(-m0 / k0)); else if (m0 < 0) continue;
-      if (k1 > 0) lo = Math.max(lo, Math.ceil(-m1 / k1)); else if (k1 < 0) hi = Math.min(hi, Math.floor(-m1 / k1)); else if (m1 < 0) continue;
-      if (k2 > 0) lo = Math.max(lo, Math.ceil(-m2 / k2)); else if (k2 < 0) hi = Math.min(hi, Math.floor(-m2 / k2)); else if (m2 < 0) continue;
-      // The divisions can miss by a rounding error right at an edge; settle the ends exactly.
+    const d0 = bx - ax, d1 = cx - bx, d2 = ax - cx;
+    const i0 = k0 !== 0 ? 1 / k0 : 0, i1 = k1 !== 0 ? 1 / k1 : 0, i2 = k2 !== 0 ? 1 / k2 : 0;
+    // m_k at the first row; each row down subtracts d_k.
+    let m0 = -d0 * (ty0 - ay) - k0 * ax, m1 = -d1 * (ty0 - by) - k1 * bx, m2 = -d2 * (ty0 - cy) - k2 * cx;
+    for (let py = ty0; py <= ty1; py++, m0 -= d0, m1 -= d1, m2 -= d2) {
+      let lo = txMin, hi = txMax, x: number;
+      if (k0 > 0) { x = Math.ceil(-m0 * i0); if (x > lo) lo = x; } else if (k0 < 0) { x = Math.floor(-m0 * i0); if (x < hi) hi = x; } else if (m0 < 0) continue;
+      if (k1 > 0) { x = Math.ceil(-m1 * i1); if (x > lo) lo = x; } else if (k1 < 0) { x = Math.floor(-m1 * i1); if (x < hi) hi = x; } else if (m1 < 0) continue;
+      if (k2 > 0) { x = Math.ceil(-m2 * i2); if (x > lo) lo = x; } else if (k2 < 0) { x = Math.floor(-m2 * i2); if (x < hi) hi = x; } else if (m2 < 0) continue;
+      // The intercepts can miss by a rounding error right at an edge; settle the ends exactly.
       while (lo <= hi && (k0 * lo + m0 < 0 || k1 * lo + m1 < 0 || k2 * lo + m2 < 0)) lo++;
       while (hi >= lo && (k0 * hi + m0 < 0 || k1 * hi + m1 < 0 || k2 * hi + m2 < 0)) hi--;
-      if (lo <= hi) {
-        const row = (py - y0) * bw - x0;
-        cover.fill(1, row + lo, row + hi + 1);
-      }
+      const row = (py - y0) * bw - x0;
+      for (let px = lo; px <= hi; px++) cover[row + px] = 1;
     }
   };
 

@@ -6,7 +6,7 @@
  */
 import { Body, Plane, Vec3 as CVec3, World, type ContactEquation } from 'cannon-es';
 import type { Pose } from '../geometry/types.js';
-import { mat3MulVec3, mat3ToQuat } from './convert.js';
+import { mulMat3Vec, mat3ToQuat } from '../geometry/transforms.js';
 import { buildShape, type CollisionShape } from './shapes.js';
 
 export interface PlacedShape {
@@ -27,7 +27,7 @@ export function placedBody(placed: PlacedShape, mass: number, type: typeof Body.
   const body = new Body({ mass: type === Body.STATIC ? 0 : mass, type });
   const [qx, qy, qz, qw] = mat3ToQuat(placed.pose.R);
   body.quaternion.set(qx, qy, qz, qw);
-  const c = mat3MulVec3(placed.pose.R, model.com);
+  const c = mulMat3Vec(placed.pose.R, model.com);
   body.position.set(placed.pose.t[0] + c[0], placed.pose.t[1] + c[1], placed.pose.t[2] + c[2]);
   body.addShape(model.shape, new CVec3(0, 0, 0), model.orientation);
   body.updateAABB();
@@ -52,20 +52,36 @@ export function findOverlaps(
   checkPair: (i: number, j: number) => boolean,
   checkPlane: (i: number) => boolean = () => false,
 ): Overlap[] {
-  const world = new World();
-  const bodies = shapes.map((s) => placedBody(s, 1, Body.DYNAMIC));
-  const plane = new Body({ mass: 0, type: Body.STATIC });
-  plane.addShape(new Plane());
-  const index = new Map<Body, number>(bodies.map((b, i) => [b, i]));
-  index.set(plane, -1);
-  const p1: Body[] = [], p2: Body[] = [];
-  for (let i = 0; i < bodies.length; i++) {
-    if (checkPlane(i) && bodies[i].aabb.lowerBound.z < tolerance) { p1.push(bodies[i]); p2.push(plane); }
-    for (let j = i + 1; j < bodies.length; j++) {
-      if (checkPair(i, j) && bodies[i].aabb.overlaps(bodies[j].aabb)) { p1.push(bodies[i]); p2.push(bodies[j]); }
+  // Bounding spheres first: most pairs are far apart, and building cannon bodies is what costs.
+  const spheres = shapes.map((s) => ({ c: s.pose.t, r: boundingRadius(s.shape) }));
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < shapes.length; i++) {
+    if (checkPlane(i) && spheres[i].c[2] - spheres[i].r < tolerance) pairs.push([i, -1]);
+    for (let j = i + 1; j < shapes.length; j++) {
+      const a = spheres[i], b = spheres[j];
+      const reach = a.r + b.r + tolerance;
+      const dx = a.c[0] - b.c[0], dy = a.c[1] - b.c[1], dz = a.c[2] - b.c[2];
+      if (dx * dx + dy * dy + dz * dz < reach * reach && checkPair(i, j)) pairs.push([i, j]);
     }
   }
+  if (pairs.length === 0) return [];
+  const world = new World();
+  const bodies = new Map<number, Body>();
+  const bodyOf = (i: number) => {
+    let body = bodies.get(i);
+    if (!body) bodies.set(i, (body = placedBody(shapes[i], 1, Body.DYNAMIC)));
+    return body;
+  };
+  const plane = new Body({ mass: 0, type: Body.STATIC });
+  plane.addShape(new Plane());
+  const p1: Body[] = [], p2: Body[] = [];
+  for (const [i, j] of pairs) {
+    const a = bodyOf(i), b = j < 0 ? plane : bodyOf(j);
+    if (j < 0 ? a.aabb.lowerBound.z < tolerance : a.aabb.overlaps(b.aabb)) { p1.push(a); p2.push(b); }
+  }
   if (p1.length === 0) return [];
+  const index = new Map<Body, number>([...bodies].map(([i, b]) => [b, i]));
+  index.set(plane, -1);
   const contacts: ContactEquation[] = [];
   world.narrowphase.getContacts(p1, p2, world, contacts, [], [], []);
   const deepest = new Map<string, Overlap>();
@@ -84,4 +100,23 @@ export function findOverlaps(
 export function shapeBox(placed: PlacedShape): { min: [number, number, number]; max: [number, number, number] } {
   const { lowerBound: lo, upperBound: hi } = placedBody(placed, 1, Body.DYNAMIC).aabb;
   return { min: [lo.x, lo.y, lo.z], max: [hi.x, hi.y, hi.z] };
+}
+
+const radii = new WeakMap<CollisionShape, number>();
+
+/** Largest distance of the shape from its frame's origin. */
+export function boundingRadius(shape: CollisionShape): number {
+  let r = radii.get(shape);
+  if (r === undefined) {
+    if (shape.type === 'box') r = Math.hypot(...shape.size) / 2;
+    else if (shape.type === 'cylinder') r = Math.hypot(shape.radius, shape.height / 2);
+    else if (shape.type === 'sphere') r = shape.radius;
+    else {
+      r = 0;
+      const p = shape.points;
+      for (let i = 0; i < p.length; i += 3) r = Math.max(r, Math.hypot(p[i], p[i + 1], p[i + 2]));
+    }
+    radii.set(shape, r);
+  }
+  return r;
 }

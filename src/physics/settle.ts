@@ -21,9 +21,9 @@
 import { Body, GSSolver, Plane, SAPBroadphase, Vec3 as CVec3, World, type ContactEquation } from 'cannon-es';
 import type { Pose, Vec3 } from '../geometry/types.js';
 import { installPlaneConvexMargin } from './contacts.js';
-import { mat3MulVec3, mat3ToQuat, quatToMat3 } from './convert.js';
+import { mulMat3Vec, mat3ToQuat, quatToMat3 } from '../geometry/transforms.js';
 import { buildShape, type CollisionShape } from './shapes.js';
-import { contactDepth, placedBody, type PlacedShape } from './overlap.js';
+import { boundingRadius, contactDepth, placedBody, type PlacedShape } from './overlap.js';
 
 export type { CollisionShape } from './shapes.js';
 
@@ -204,7 +204,15 @@ export function buildSettleWorld(input: SettleInput): SettleWorld {
   const support = new Body({ mass: 0, type: Body.STATIC });
   support.addShape(new Plane());
   world.addBody(support);
-  const obstacles = (input.obstacles ?? []).map((o) => {
+  // Static obstacles no body can reach cost contacts checks for nothing: bodies stay below the
+  // highest start (they only lose energy) and on the table (leaving it rejects the frame anyway).
+  const top = input.bodies.reduce((z, b) => Math.max(z, b.pose.t[2] + boundingRadius(b.shape)), 0);
+  const reachable = (o: PlacedShape) => {
+    const r = boundingRadius(o.shape), [x, y, z] = o.pose.t;
+    if (z - r > top) return false;
+    return sup.kind !== 'table' || (Math.abs(x) - r <= sup.size[0] / 2 + top && Math.abs(y) - r <= sup.size[1] / 2 + top);
+  };
+  const obstacles = (input.obstacles ?? []).filter(reachable).map((o) => {
     const body = placedBody(o, 0, Body.STATIC);
     world.addBody(body);
     return body;
@@ -230,7 +238,7 @@ export function buildSettleWorld(input: SettleInput): SettleWorld {
     });
     const [qx, qy, qz, qw] = mat3ToQuat(b.pose.R);
     body.quaternion.set(qx, qy, qz, qw);
-    const c = mat3MulVec3(quatToMat3([qx, qy, qz, qw]), model.com);
+    const c = mulMat3Vec(quatToMat3([qx, qy, qz, qw]), model.com);
     body.position.set(b.pose.t[0] + c[0], b.pose.t[1] + c[1], b.pose.t[2] + c[2]);
     body.addShape(model.shape, new CVec3(0, 0, 0), model.orientation);
     // addShape sets the inertia of the world AABB (orientation dependent); use the true diagonal.
@@ -251,7 +259,7 @@ export function buildSettleWorld(input: SettleInput): SettleWorld {
   const poses = (): Pose[] =>
     bodies.map((b, i) => {
       const R = quatToMat3([b.quaternion.x, b.quaternion.y, b.quaternion.z, b.quaternion.w]);
-      const c = mat3MulVec3(R, coms[i]);
+      const c = mulMat3Vec(R, coms[i]);
       return { R, t: [b.position.x - c[0], b.position.y - c[1], b.position.z - c[2]] };
     });
   return { world, support, obstacles, bodies, coms, poses };

@@ -1,6 +1,6 @@
 /** Seeded random tabletop drop scenes for the physics tests and the benchmark. */
 import type { Pose, Vec3 } from '../../src/geometry/types.js';
-import { quatToMat3 } from '../../src/physics/convert.js';
+import { quatToMat3 } from '../../src/geometry/transforms.js';
 import { DEFAULT_SETTLE_SETTINGS, type CollisionShape, type SettleInput, type SettleSettings } from '../../src/physics/settle.js';
 
 /** mulberry32: small deterministic PRNG in [0, 1). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Mat3, Pose, Vec3 } from '../../src/geometry/types.js';
-import { quatToMat3 } from '../../src/physics/convert.js';
+import { quatToMat3 } from '../../src/geometry/transforms.js';
 import { DEFAULT_SETTLE_SETTINGS, settle, type CollisionShape, type SettleInput, type SettleResult } from '../../src/physics/settle.js';
 import { BENCH_SETTINGS, randomScene, TABLE } from './scenes.js';
 

@@ -1,8 +1,8 @@
 import { Quaternion, Vec3 as CVec3 } from 'cannon-es';
 import { describe, expect, it } from 'vitest';
 import type { Mat3, Quat, Vec3 } from '../../src/geometry/types.js';
-import { mat3MulVec3, mat3ToQuat, quatToMat3 } from '../../src/physics/convert.js';
-import { rng } from './scenes.js';
+import { mulMat3Vec, mat3ToQuat, quatToMat3 } from '../../src/geometry/transforms.js';
+import { rng } from '../physics/scenes.js';
 
 const I: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 const s = Math.SQRT1_2;
@@ -32,11 +32,11 @@ describe('quatToMat3', () => {
   it('+90° about Z maps x to y (row-major)', () => {
     const R = quatToMat3([0, 0, s, s]);
     expectClose(R, [0, -1, 0, 1, 0, 0, 0, 0, 1]);
-    expectClose(mat3MulVec3(R, [1, 0, 0]), [0, 1, 0]);
+    expectClose(mulMat3Vec(R, [1, 0, 0]), [0, 1, 0]);
   });
 
   it('+90° about X maps y to z', () => {
-    expectClose(mat3MulVec3(quatToMat3([s, 0, 0, s]), [0, 1, 0]), [0, 0, 1]);
+    expectClose(mulMat3Vec(quatToMat3([s, 0, 0, s]), [0, 1, 0]), [0, 0, 1]);
   });
 
   it('normalises its input', () => {
@@ -49,7 +49,7 @@ describe('quatToMat3', () => {
       const q = randomQuat(r);
       const v: Vec3 = [r() - 0.5, r() - 0.5, r() - 0.5];
       const out = new Quaternion(...q).vmult(new CVec3(...v));
-      expectClose(mat3MulVec3(quatToMat3(q), v), [out.x, out.y, out.z]);
+      expectClose(mulMat3Vec(quatToMat3(q), v), [out.x, out.y, out.z]);
     }
   });
 
