@@ -4,6 +4,8 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.js';
+import { loadRobotUrdf } from '../robot/robot-model.js';
+import { loadUrdf } from '../robot/urdf.js';
 import { loadScene } from '../scene/load.js';
 import { sceneJsonSchema } from '../scene/schema.js';
 import { renderDataset } from '../pipeline/render-dataset.js';
@@ -83,7 +85,10 @@ export function buildProgram(): Command {
     .action((scene: string) => {
       const loaded = loadScene(scene);
       const { spec } = loaded;
-      process.stdout.write(`${scene}: ok (${spec.image.width}x${spec.image.height}, ${spec.objects.length} object classes, ${spec.lights.length} lights)\n`);
+      // Robots: their URDFs parse and every mesh they name exists.
+      for (const robot of spec.robots) loadRobotUrdf(robot, scene, loadUrdf);
+      const robots = spec.robots.length ? `, ${spec.robots.length} robot${spec.robots.length > 1 ? 's' : ''}` : '';
+      process.stdout.write(`${scene}: ok (${spec.image.width}x${spec.image.height}, ${spec.objects.length} object classes${robots}, ${spec.lights.length} lights)\n`);
     });
 
   program

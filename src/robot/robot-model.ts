@@ -83,6 +83,18 @@ function collisionShape(geometry: UrdfGeometry, mesh?: TriMesh): CollisionShape 
 
 export const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
 
+/** The robot's URDF, its paths resolved against the scene file; errors say which robot of which scene. */
+export function loadRobotUrdf(spec: RobotSpec, sceneFile: string, loadUrdf: UrdfLoader): Urdf {
+  const base = dirname(resolve(sceneFile));
+  const packages = Object.fromEntries(Object.entries(spec.packages).map(([name, folder]) => [name, resolve(base, folder)]));
+  try {
+    return loadUrdf(resolve(base, spec.urdf), packages);
+  } catch (error) {
+    if (error instanceof UserError) throw new UserError(`${sceneFile}: robot "${spec.name}": ${error.message}`);
+    throw error;
+  }
+}
+
 export async function buildRobotModel(
   spec: RobotSpec,
   sceneFile: string,
@@ -90,9 +102,7 @@ export async function buildRobotModel(
   loadUrdf: UrdfLoader,
   loadParts: PartLoader,
 ): Promise<RobotModel> {
-  const base = dirname(resolve(sceneFile));
-  const packages = Object.fromEntries(Object.entries(spec.packages).map(([name, folder]) => [name, resolve(base, folder)]));
-  const urdf = loadUrdf(resolve(base, spec.urdf), packages);
+  const urdf = loadRobotUrdf(spec, sceneFile, loadUrdf);
   const links: RobotLinkModel[] = [];
   const colliders: RobotCollider[] = [];
   for (const link of urdf.links) {
