@@ -1,0 +1,165 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { floatImage, floatToRgb8, fromChw, rgb8ToFloat, toChw, type FloatImage } from '../../src/refine/image.js';
+import { seededNoise } from '../../src/refine/noise.js';
+import { cudaProviderInstalled, kindFromInputs, loadRefinerModel, type RefinerModel } from '../../src/refine/onnx.js';
+import { runImg2Img } from '../../src/refine/schedule.js';
+import { mapTiles, splitTiles, tileGrid } from '../../src/refine/tiles.js';
+import { Rng } from '../../src/sampling/rng.js';
+import { latentUnetOnnx, pixelUnetOnnx } from './onnx-fixture.js';
+
+const root = mkdtempSync(join(tmpdir(), 'robosynth-refine-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const sidecar = { prediction: 'epsilon', schedule: { type: 'scaled_linear', num_train_timesteps: 1000, beta_start: 0.00085, beta_end: 0.012 } };
+
+/** A model folder: model.onnx and model.json (omitted when json is null). */
+function modelDir(name: string, onnx: Uint8Array, json: unknown = sidecar): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.onnx'), onnx);
+  if (json !== null) writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+  return dir;
+}
+
+const quiet = { warn: () => {} };
+const pixel16 = modelDir('pixel16', pixelUnetOnnx(16));
+
+describe('loading a refiner model', () => {
+  it('a pixel UNet: kind, resolution from the model, one forward pass with the right shape and values', async () => {
+    const model = await loadRefinerModel(pixel16, quiet);
+    try {
+      expect(model.kind).toBe('pixel');
+      expect(model.resolution).toBe(16);
+      expect(model.executionProvider).toBe('cpu');
+      expect(model.inputNames).toEqual(['sample', 'timestep']);
+      expect(model.schedule.prediction).toBe('epsilon');
+      expect(model.schedule.alphasCumprod[999]).toBe(0.0046600960195064545);
+      const sample = Float32Array.from({ length: 2 * 3 * 16 * 16 }, (_, i) => Math.sin(i));
+      const out = await model.run(sample, 500);
+      expect(out.length).toBe(sample.length);
+      // The fixture computes 0.5 * sample + 0.001 * timestep.
+      for (const i of [0, 1, 777, sample.length - 1]) expect(out[i]).toBeCloseTo(0.5 * sample[i] + 0.5, 6);
+      await expect(model.run(new Float32Array(100), 1)).rejects.toThrow(/expected \[B, 3, 16, 16\]/);
+    } finally {
+      await model.release();
+    }
+  });
+
+  it('symbolic H and W take the resolution from model.json, and say so when it is missing', async () => {
+    const model = await loadRefinerModel(modelDir('pixel-any', pixelUnetOnnx(null, 'float32'), { ...sidecar, resolution: 32, size_multiple: 4 }), quiet);
+    expect(model.resolution).toBe(32);
+    expect(model.sidecar.sizeMultiple).toBe(4);
+    // A float32 timestep input, as scripts/refiner/train.py exports by default.
+    const out = await model.run(new Float32Array(3 * 32 * 32).fill(1), 10);
+    expect(out[0]).toBeCloseTo(0.51, 6);
+    // Fully convolutional: other sizes run, in multiples of size_multiple.
+    expect((await model.run(new Float32Array(3 * 8 * 12), 0, [1, 3, 8, 12])).length).toBe(3 * 8 * 12);
+    await expect(model.run(new Float32Array(3 * 10 * 12), 0, [1, 3, 10, 12])).rejects.toThrow(/multiples of 4, got 10 x 12/);
+    await model.release();
+    await expect(loadRefinerModel(modelDir('pixel-any-nores', pixelUnetOnnx(null)), quiet)).rejects.toThrow(/no fixed H and W and model.json gives no resolution/);
+    await expect(loadRefinerModel(modelDir('pixel-mismatch', pixelUnetOnnx(16), { ...sidecar, resolution: 64 }), quiet)).rejects.toThrow(/resolution 64, the model's sample input is 16 px/);
+  });
+
+  it('tells a latent diffusion model apart, by its inputs or its folders, and refuses it clearly', async () => {
+    expect(kindFromInputs(['sample', 'timestep', 'encoder_hidden_states'])).toBe('latent');
+    expect(kindFromInputs(['sample', 'timestep'])).toBe('pixel');
+    expect(kindFromInputs(['input'])).toBeNull();
+    const unetAsModel = loadRefinerModel(modelDir('latent-unet', latentUnetOnnx()), quiet);
+    await expect(unetAsModel).rejects.toThrow(UserError);
+    await expect(loadRefinerModel(join(root, 'latent-unet'), quiet)).rejects.toThrow(/encoder_hidden_states input.*latent diffusion model.*only pixel-space UNets/);
+    const sd = join(root, 'sd-export');
+    for (const part of ['vae_encoder', 'unet', 'vae_decoder']) {
+      mkdirSync(join(sd, part), { recursive: true });
+      writeFileSync(join(sd, part, 'model.onnx'), part === 'unet' ? latentUnetOnnx() : new Uint8Array(0));
+    }
+    await expect(loadRefinerModel(sd, quiet)).rejects.toThrow(/found vae_encoder, unet, vae_decoder: a latent diffusion model/);
+  });
+
+  it('says what is missing or wrong', async () => {
+    mkdirSync(join(root, 'empty'), { recursive: true });
+    await expect(loadRefinerModel(join(root, 'empty'), quiet)).rejects.toThrow(/no refiner model here/);
+    await expect(loadRefinerModel(modelDir('no-sidecar', pixelUnetOnnx(16), null), quiet)).rejects.toThrow(/no model.json/);
+    await expect(loadRefinerModel(modelDir('bad-sidecar', pixelUnetOnnx(16), { schedule: { type: 'cosine' } }), quiet)).rejects.toThrow(/model.json: schedule.type/);
+    await expect(loadRefinerModel(modelDir('not-onnx', new TextEncoder().encode('not a model')), quiet)).rejects.toThrow(/onnxruntime could not load it/);
+    const wrongSchedule = { ...sidecar, schedule: { ...sidecar.schedule, alphas_cumprod_check: { 500: 0.4922850430011749 } } };
+    await expect(loadRefinerModel(modelDir('wrong-schedule', pixelUnetOnnx(16), wrongSchedule), quiet)).rejects.toThrow(/alphas_cumprod\[500\] is 0.27633\d* here but 0.49228\d* in the sidecar/);
+  });
+
+  it('CUDA when asked for falls back to CPU with a reason when it cannot run', async (ctx) => {
+    if (cudaProviderInstalled()) ctx.skip('onnxruntime-node CUDA libraries are installed here: the fallback path is not reachable');
+    const warnings: string[] = [];
+    const model = await loadRefinerModel(pixel16, { executionProvider: 'cuda', warn: (m) => warnings.push(m) });
+    expect(model.executionProvider).toBe('cpu');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/CUDA was asked for, but onnxruntime-node has no CUDA provider libraries.*running on CPU/);
+    await model.release();
+  });
+});
+
+describe('the pieces together: tiled, seeded img2img with a model', () => {
+  /** Refine an 8-bit frame: [-1, 1], tiles at the model's size, the frame's noise cut like the frame. */
+  async function refine(model: RefinerModel, rgb: Uint8Array, width: number, height: number, strength: number, steps: number, seed: number): Promise<Uint8Array> {
+    const image = rgb8ToFloat(rgb, width, height);
+    const grid = tileGrid(width, height, model.resolution, Math.floor(model.resolution / 4));
+    const noiseTiles = splitTiles(floatImage(width, height, 3, seededNoise(width * height * 3, seed, 0)), grid);
+    const plan = model.schedule.img2imgPlan(strength, steps);
+    const refined = await mapTiles(image, grid, async (tile: FloatImage, n) => {
+      const x0 = toChw(tile);
+      const out = await runImg2Img(model.schedule, plan, x0, toChw(noiseTiles[n]), (x, t) => model.run(x, t));
+      return fromChw(out, tile.width, tile.height);
+    });
+    return floatToRgb8(refined);
+  }
+
+  it('strength 0 gives the frame back; same seed, same bytes; another seed, other bytes', async () => {
+    const model = await loadRefinerModel(pixel16, quiet);
+    const rng = new Rng('frame');
+    for (const [w, h] of [[40, 30], [12, 9]] as const) {
+      const rgb = Uint8Array.from({ length: w * h * 3 }, () => Math.floor(rng.next() * 256));
+      expect(Buffer.from(await refine(model, rgb, w, h, 0, 4, 1)).equals(Buffer.from(rgb))).toBe(true);
+      const a = await refine(model, rgb, w, h, 0.5, 4, 1);
+      const b = await refine(model, rgb, w, h, 0.5, 4, 1);
+      const c = await refine(model, rgb, w, h, 0.5, 4, 2);
+      expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+      expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
+      expect(Buffer.from(a).equals(Buffer.from(rgb))).toBe(false);
+    }
+    await model.release();
+  });
+});
+
+describe('the tiny models from scripts/refiner/train.py', () => {
+  const dir = '/tmp/refiner-tiny';
+  it('--tiny: loads and runs one forward pass with the right output shape', async (ctx) => {
+    if (!existsSync(join(dir, 'model.onnx'))) {
+      ctx.skip(`${dir}/model.onnx does not exist (made by scripts/refiner/train.py --tiny, which has not run on this machine)`);
+    }
+    const model = await loadRefinerModel(dir, quiet);
+    try {
+      expect(model.kind).toBe('pixel');
+      const r = model.resolution;
+      const sample = seededNoise(2 * 3 * r * r, 'tiny-forward');
+      const [t] = model.schedule.timesteps(4);
+      const out = await model.run(sample, t, [2, 3, r, r]);
+      expect(out.length).toBe(2 * 3 * r * r);
+      expect(out.every(Number.isFinite)).toBe(true);
+      // Deterministic: the same input gives the same bytes.
+      const again = await model.run(sample, t, [2, 3, r, r]);
+      expect(Buffer.from(again.buffer, again.byteOffset, again.byteLength).equals(Buffer.from(out.buffer, out.byteOffset, out.byteLength))).toBe(true);
+    } finally {
+      await model.release();
+    }
+  });
+
+  it('--tiny-latent: recognised as a latent diffusion model and refused for now', async (ctx) => {
+    const latent = '/tmp/refiner-tiny-latent';
+    if (!existsSync(join(latent, 'unet', 'model.onnx'))) {
+      ctx.skip(`${latent}/unet/model.onnx does not exist (made by scripts/refiner/train.py --tiny-latent, which has not run on this machine)`);
+    }
+    await expect(loadRefinerModel(latent, quiet)).rejects.toThrow(/a latent diffusion model.*not|only pixel-space UNets/);
+  });
+});
