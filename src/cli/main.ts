@@ -4,6 +4,10 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { refineDataset } from '../refine/refine-dataset.js';
 import { loadRobotUrdf } from '../robot/robot-model.js';
 import { loadUrdf } from '../robot/urdf.js';
 import { loadScene } from '../scene/load.js';
@@ -19,6 +23,19 @@ function integer(name: string, min: number) {
     return n;
   };
 }
+
+function fraction(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${name}: expected a number from 0 to 1, got "${value}"`);
+    return n;
+  };
+}
+
+/** The model the project trains and ships (scripts/refiner/train.py), from src/cli/ or dist/. */
+const DEFAULT_REFINER = [new URL('../../assets/models/refiner-default', import.meta.url), new URL('../assets/models/refiner-default', import.meta.url)]
+  .map((url) => fileURLToPath(url))
+  .find((path) => existsSync(path)) ?? 'assets/models/refiner-default';
 
 function formats(value: string): Format[] {
   const list = value.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
@@ -75,6 +92,33 @@ export function buildProgram(): Command {
       } finally {
         progress.stop();
         process.off('SIGINT', onSigint);
+      }
+    });
+
+  program
+    .command('refine')
+    .description('refine the colour images of a dataset with a diffusion model into train_pbr/*/rgb_refined/ (raw renders are kept)')
+    .argument('<dataset>', 'dataset folder written by robosynth render')
+    .option('--model <dir>', 'refiner model folder (model.onnx + model.json)', DEFAULT_REFINER)
+    .option('--strength <s>', 'share of the diffusion to go back (0..1)', fraction('--strength'), 0.3)
+    .option('--steps <n>', 'DDIM steps', integer('--steps', 1), 4)
+    .option('--seed <s>', 'noise seed', integer('--seed', 0), 0)
+    .option('--provider <p>', 'onnxruntime execution provider: cpu or cuda', 'cpu')
+    .action(async (dataset: string, opts: { model: string; strength: number; steps: number; seed: number; provider: string }) => {
+      if (opts.provider !== 'cpu' && opts.provider !== 'cuda') throw new InvalidArgumentError(`--provider: expected cpu or cuda, got "${opts.provider}"`);
+      if (!existsSync(join(opts.model, 'model.json'))) throw new UserError(`--model ${opts.model}: no refiner model there (expected model.onnx and model.json)`);
+      const progress = createProgress(1);
+      try {
+        const summary = await refineDataset({
+          dataset, model: opts.model, strength: opts.strength, steps: opts.steps, seed: opts.seed,
+          executionProvider: opts.provider,
+          onLog: (message) => progress.log(message),
+          onFrame: (done) => progress.update(done),
+        });
+        progress.stop();
+        process.stdout.write(JSON.stringify({ ...summary, out: resolve(dataset) }) + '\n');
+      } finally {
+        progress.stop();
       }
     });
 
