@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Train robosynth's diffusion refiner and export it to ONNX (issue 4).
 
 Run with Debian's Python and packages (the default `python3` on the dev machines is another
