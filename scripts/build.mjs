@@ -1,5 +1,5 @@
-// Bundles the CLI for Node (dist/cli.js). The page script and the sampling worker are bundled at
-// run time from source (src/bundle.ts), so they can never be stale.
+// Bundles the CLI for Node (dist/cli.js). The page script is bundled at
+// run time from source (src/bundle.ts), so it can never be stale.
 import { build } from 'esbuild';
 
 await build({

@@ -1,8 +1,7 @@
 /**
- * In-memory bundles of our own TypeScript for the two places that cannot load it directly: the
- * page in Chromium and worker threads. Built from source on first use (esbuild takes a few
- * hundred milliseconds), so they can never be stale, whether robosynth runs from src/ (tests)
- * or from the CLI bundle in dist/.
+ * An in-memory bundle of our own TypeScript for the page in Chromium, which cannot load it
+ * directly. Built from source on first use (esbuild takes a few hundred milliseconds), so it can
+ * never be stale, whether robosynth runs from src/ (tests) or from the CLI bundle in dist/.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,24 +18,21 @@ export function sourcePath(relative: string): string {
   return found;
 }
 
-export function bundle(relative: string, platform: 'browser' | 'node'): Promise<string> {
-  const key = `${platform}:${relative}`;
-  let result = cache.get(key);
+export function bundle(relative: string): Promise<string> {
+  let result = cache.get(relative);
   if (!result) {
     result = build({
       entryPoints: [sourcePath(relative)],
       bundle: true,
       write: false,
-      format: platform === 'browser' ? 'iife' : 'esm',
-      platform,
-      target: platform === 'browser' ? 'chrome120' : 'node20',
-      minify: platform === 'browser',
+      format: 'iife',
+      platform: 'browser',
+      target: 'chrome120',
+      minify: true,
       legalComments: 'none',
       logLevel: 'silent',
-      // Node bundles keep CommonJS dependencies working inside an ES module.
-      banner: platform === 'node' ? { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } : undefined,
     }).then((out) => out.outputFiles[0].text);
-    cache.set(key, result);
+    cache.set(relative, result);
   }
   return result;
 }

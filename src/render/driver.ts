@@ -44,7 +44,7 @@ export class Renderer {
   static async launch(meshes: Map<string, TriMesh>, options: RendererOptions): Promise<Renderer> {
     const settings = { samples: 4, shadowMapSize: 1024, ...options, log: undefined };
     delete (settings as { log?: unknown }).log;
-    const script = await bundle('render/page/page.ts', 'browser');
+    const script = await bundle('render/page/page.ts');
     const assets = new Map<string, Buffer>();
     for (const [key, mesh] of meshes) assets.set(key, encodeMeshAsset(mesh.positions, mesh.normals, mesh.indices));
     const routes = { script, assets, upload: (_frame: number, _body: Buffer) => {} };

@@ -187,7 +187,6 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
     });
     if (result.problem) {
       lastProblem = `${result.problem.kind}: ${result.problem.detail}`;
-      if (process.env.ROBOSYNTH_DEBUG_PHYSICS) console.error(index, attempt, lastProblem, result.steps);
       continue;
     }
     const instances: FrameInstance[] = drops.map((d, i) => ({

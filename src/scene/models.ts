@@ -6,6 +6,7 @@
  * seed — so every seed of a scene shares the same models and datasets rendered with different
  * seeds can be merged.
  */
+import { boundingRadius, meshBounds } from '../geometry/mesh-ops.js';
 import { boxMesh, cylinderMesh, sphereMesh } from '../geometry/primitives.js';
 import type { TriMesh } from '../geometry/types.js';
 import type { CollisionShape } from '../physics/settle.js';
@@ -50,13 +51,8 @@ export interface RobotLoaders {
 }
 
 function radiusOf(mesh: TriMesh): { radius: number; halfHeight: number } {
-  let radius = 0, zMax = 0;
-  const p = mesh.positions;
-  for (let i = 0; i < p.length; i += 3) {
-    radius = Math.max(radius, Math.hypot(p[i], p[i + 1], p[i + 2]));
-    zMax = Math.max(zMax, Math.abs(p[i + 2]));
-  }
-  return { radius, halfHeight: zMax };
+  const { min, max } = meshBounds(mesh);
+  return { radius: boundingRadius(mesh), halfHeight: Math.max(Math.abs(min[2]), Math.abs(max[2])) };
 }
 
 export async function buildCatalog(scene: LoadedScene, loadMesh: MeshLoader, robotLoaders?: RobotLoaders): Promise<ModelCatalog> {
