@@ -1,10 +1,11 @@
-// Bundles the CLI for Node (dist/cli.js). The page script is bundled at
-// run time from source (src/bundle.ts), so it can never be stale.
+// Bundles the CLI for Node (dist/cli.js) and the refine worker it starts (dist/refine-worker.js,
+// found beside it). The page script is bundled at run time from source (src/bundle.ts), so it can
+// never be stale.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/cli/index.ts'],
-  outfile: 'dist/cli.js',
+  entryPoints: { cli: 'src/cli/index.ts', 'refine-worker': 'src/refine/refine-worker.ts' },
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
   format: 'esm',

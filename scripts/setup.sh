@@ -47,7 +47,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
-# --- The CLI bundle (dist/cli.js), rebuilt when any source is newer.
-if [ ! -f dist/cli.js ] || [ -n "$(find src package.json -newer dist/cli.js -print -quit)" ]; then
+# --- The CLI bundle (dist/cli.js, dist/refine-worker.js), rebuilt when any source is newer.
+if [ ! -f dist/cli.js ] || [ ! -f dist/refine-worker.js ] || [ -n "$(find src package.json -newer dist/cli.js -print -quit)" ]; then
   node scripts/build.mjs
 fi

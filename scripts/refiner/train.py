@@ -411,11 +411,11 @@ class CropSampler:
 # Training
 # --------------------------------------------------------------------------------------------
 
-def sample_timesteps(rng, n, low_t_fraction):
-    """Mostly the timesteps a refiner uses (strength <= 0.6), some of the whole range."""
+def sample_timesteps(rng, n, low_t_fraction, low_t_max=0.6):
+    """Mostly the timesteps a refiner uses (strength <= low_t_max), some of the whole range."""
     t = rng.integers(0, T_TRAIN, size=n)
     low = rng.random(n) < low_t_fraction
-    t[low] = rng.integers(0, int(0.6 * T_TRAIN), size=int(low.sum()))
+    t[low] = rng.integers(0, int(low_t_max * T_TRAIN), size=int(low.sum()))
     return t
 
 
@@ -473,7 +473,7 @@ def train(args, net, photos, alphas_cumprod, device, log_every=50):
         for group in opt.param_groups:
             group["lr"] = lr
         x0 = sampler.batch(args.batch).to(device)
-        t = torch.from_numpy(sample_timesteps(rng, args.batch, args.low_t_fraction)).to(device)
+        t = torch.from_numpy(sample_timesteps(rng, args.batch, args.low_t_fraction, args.low_t_max)).to(device)
         eps = torch.randn_like(x0)
         a = ab.to(device)[t][:, None, None, None]
         xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
@@ -785,6 +785,34 @@ def pick_device(name):
     return torch.device(name)
 
 
+def load_onnx_weights(net, path):
+    """Start from the weights of a model this script exported (same architecture options): torch's
+    exporter keeps the parameter names as the ONNX initializer names."""
+    import onnx
+    from onnx import numpy_helper
+    try:
+        inits = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
+    except Exception as err:
+        sys.exit(f"train.py: --init-from {path}: not a readable ONNX model ({err})")
+    state = net.state_dict()
+    missing = [k for k in state if k not in inits or tuple(inits[k].shape) != tuple(state[k].shape)]
+    if missing:
+        sys.exit(f"train.py: --init-from {path}: {len(missing)} parameters missing or of another shape "
+                 f"(e.g. {missing[0]}); pass the same --channels/--unshuffle/--nres/--nmid/--temb as the run that made it")
+    net.load_state_dict({k: torch.from_numpy(np.array(inits[k])) for k in state})
+    print(f"train.py: starting from the weights of {path}", flush=True)
+
+
+def previous_training(path):
+    """What the run that made --init-from's model did (from its model.json, when it is beside it)."""
+    sidecar = Path(path).parent / "model.json"
+    record = {"model": str(path)}
+    if sidecar.exists():
+        prior = json.loads(sidecar.read_text()).get("training", {})
+        record.update({k: prior[k] for k in ("steps", "seconds", "low_t_fraction", "low_t_max", "command", "continued_from") if k in prior})
+    return record
+
+
 def run_pixel(args, tiny):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -797,6 +825,8 @@ def run_pixel(args, tiny):
     photos = load_photo_dir(args.photos) if args.photos else load_builtin_photos(args.gray_weight)
     channels = [int(c) for c in args.channels.split(",")]
     net = PixelUNet(channels=channels, unshuffle=args.unshuffle, nres=args.nres, nmid=args.nmid, temb=args.temb).to(device)
+    if args.init_from:
+        load_onnx_weights(net, args.init_from)
     params = sum(p.numel() for p in net.parameters())
     macs = count_macs_per_pixel(net)
     print(f"train.py: {'tiny ' if tiny else ''}pixel UNet {net.config}, {params:,} parameters, "
@@ -856,7 +886,8 @@ def run_pixel(args, tiny):
                                                   "validation_photos": tr["val_photos"]}),
             "crop": args.crop, "batch": args.batch, "lr": args.lr, "warmup": args.warmup, "ema": args.ema,
             "scale_range": [args.scale_min, args.scale_max], "gray_weight": args.gray_weight,
-            "low_t_fraction": args.low_t_fraction,
+            "low_t_fraction": args.low_t_fraction, "low_t_max": args.low_t_max,
+            **({"continued_from": previous_training(args.init_from)} if args.init_from else {}),
             "seed": args.seed, "torch": torch.__version__,
             "command": " ".join(["/usr/bin/python3", "scripts/refiner/train.py", *sys.argv[1:]]),
         },
@@ -1101,7 +1132,10 @@ def parse_args(argv=None):
     p.add_argument("--gray-weight", type=float, default=0.15,
                    help="share of crops from the built-in greyscale CC0 photos (0 = colour photos only)")
     p.add_argument("--low-t-fraction", type=float, default=0.7,
-                   help="share of training timesteps drawn from [0, 600) rather than [0, 1000)")
+                   help="share of training timesteps drawn from [0, low-t-max * 1000) rather than [0, 1000)")
+    p.add_argument("--low-t-max", type=float, default=0.6,
+                   help="upper end of the refiner's timestep range, as a share of T (default 0.6)")
+    p.add_argument("--init-from", help="start from the weights of a model.onnx this script made (continue or fine-tune)")
     p.add_argument("--channels", help="UNet channels per level (default 16,32,64,128; --tiny: 8,16)")
     p.add_argument("--unshuffle", type=int, help="pixel-unshuffle factor (default 2; --tiny: 2)")
     p.add_argument("--nres", type=int, default=1, help="ResBlocks per level, each way")

@@ -5,8 +5,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.js';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ExecutionProvider } from '../refine/onnx.js';
 import { refineDataset } from '../refine/refine-dataset.js';
 import { loadRobotUrdf } from '../robot/robot-model.js';
 import { loadUrdf } from '../robot/urdf.js';
@@ -37,6 +38,26 @@ const DEFAULT_REFINER = [new URL('../../assets/models/refiner-default', import.m
   .map((url) => fileURLToPath(url))
   .find((path) => existsSync(path)) ?? 'assets/models/refiner-default';
 
+function provider(value: string): ExecutionProvider {
+  if (value !== 'cpu' && value !== 'cuda') throw new InvalidArgumentError(`expected cpu or cuda, got "${value}"`);
+  return value;
+}
+
+interface RenderCliOptions {
+  frames: number;
+  out: string;
+  seed: number;
+  start: number;
+  width?: number;
+  height?: number;
+  format: Format[];
+  refine?: string | true;
+  refineStrength: number;
+  refineObjectStrength?: number;
+  refineSteps: number;
+  refineProvider: ExecutionProvider;
+}
+
 function formats(value: string): Format[] {
   const list = value.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
   const bad = list.filter((f) => f !== 'bop' && f !== 'coco');
@@ -62,7 +83,17 @@ export function buildProgram(): Command {
     .option('--width <w>', 'image width (intrinsics are scaled)', integer('--width', 16))
     .option('--height <h>', 'image height (intrinsics are scaled)', integer('--height', 16))
     .option('--format <list>', 'label formats: bop,coco', formats, ['bop', 'coco'] as Format[])
-    .action(async (scene: string, opts: { frames: number; out: string; seed: number; start: number; width?: number; height?: number; format: Format[] }) => {
+    .option('--refine [model]', 'also refine every frame with a diffusion model into train_pbr/*/rgb_refined/ (default model: the shipped one)')
+    .option('--refine-strength <s>', 'share of the diffusion to go back (0..1)', fraction('--refine-strength'), 0.3)
+    .option('--refine-object-strength <s>', 'objects and robots refined at their own strength (0 keeps them raw); default: --refine-strength', fraction('--refine-object-strength'))
+    .option('--refine-steps <n>', 'DDIM steps', integer('--refine-steps', 1), 4)
+    .option('--refine-provider <p>', 'onnxruntime execution provider: cpu or cuda', provider, 'cpu')
+    .action(async (scene: string, opts: RenderCliOptions, command: Command) => {
+      const refineModel = opts.refine === true ? DEFAULT_REFINER : opts.refine;
+      if (refineModel === undefined) {
+        const given = (['refineStrength', 'refineObjectStrength', 'refineSteps', 'refineProvider'] as const).filter((key) => command.getOptionValueSource(key) === 'cli');
+        if (given.length) throw new UserError(`${given.map((key) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')} without --refine: add --refine [model] to refine the frames`);
+      }
       const progress = createProgress(opts.frames);
       const abort = new AbortController();
       const onSigint = () => {
@@ -82,11 +113,23 @@ export function buildProgram(): Command {
           height: opts.height,
           formats: opts.format,
           signal: abort.signal,
+          ...(refineModel !== undefined
+            ? {
+                refine: {
+                  model: refineModel,
+                  strength: opts.refineStrength,
+                  objectStrength: opts.refineObjectStrength,
+                  steps: opts.refineSteps,
+                  executionProvider: opts.refineProvider,
+                },
+              }
+            : {}),
           onLog: (message) => progress.log(message),
           onFrame: (done) => progress.update(done),
         });
         progress.stop();
-        process.stderr.write(`robosynth: dataset in ${summary.out} (BOP: camera.json, models/, train_pbr/; COCO: coco_annotations.json)\n`);
+        process.stderr.write(`robosynth: dataset in ${summary.out} (BOP: camera.json, models/, train_pbr/; COCO: coco_annotations.json${summary.refine ? '; refined images: train_pbr/*/rgb_refined/' : ''})\n`);
+        if (summary.refine?.flagged) process.stderr.write(`robosynth: ${summary.refine.flagged} refined frame(s) moved structure even at reduced strength and are flagged in scene_refine.json\n`);
         process.stdout.write(JSON.stringify(summary) + '\n');
         if (abort.signal.aborted) process.exitCode = 130;
       } finally {
@@ -99,18 +142,17 @@ export function buildProgram(): Command {
     .command('refine')
     .description('refine the colour images of a dataset with a diffusion model into train_pbr/*/rgb_refined/ (raw renders are kept)')
     .argument('<dataset>', 'dataset folder written by robosynth render')
-    .option('--model <dir>', 'refiner model folder (model.onnx + model.json)', DEFAULT_REFINER)
+    .option('--model <dir>', 'refiner model folder (pixel: model.onnx + model.json; latent: vae_encoder/, unet/, vae_decoder/, model.json)', DEFAULT_REFINER)
     .option('--strength <s>', 'share of the diffusion to go back (0..1)', fraction('--strength'), 0.3)
+    .option('--object-strength <s>', 'objects and robots refined at their own strength (0 keeps them raw); default: --strength', fraction('--object-strength'))
     .option('--steps <n>', 'DDIM steps', integer('--steps', 1), 4)
     .option('--seed <s>', 'noise seed', integer('--seed', 0), 0)
-    .option('--provider <p>', 'onnxruntime execution provider: cpu or cuda', 'cpu')
-    .action(async (dataset: string, opts: { model: string; strength: number; steps: number; seed: number; provider: string }) => {
-      if (opts.provider !== 'cpu' && opts.provider !== 'cuda') throw new InvalidArgumentError(`--provider: expected cpu or cuda, got "${opts.provider}"`);
-      if (!existsSync(join(opts.model, 'model.json'))) throw new UserError(`--model ${opts.model}: no refiner model there (expected model.onnx and model.json)`);
+    .option('--provider <p>', 'onnxruntime execution provider: cpu or cuda', provider, 'cpu')
+    .action(async (dataset: string, opts: { model: string; strength: number; objectStrength?: number; steps: number; seed: number; provider: ExecutionProvider }) => {
       const progress = createProgress(1);
       try {
         const summary = await refineDataset({
-          dataset, model: opts.model, strength: opts.strength, steps: opts.steps, seed: opts.seed,
+          dataset, model: opts.model, strength: opts.strength, objectStrength: opts.objectStrength, steps: opts.steps, seed: opts.seed,
           executionProvider: opts.provider,
           onLog: (message) => progress.log(message),
           onFrame: (done) => progress.update(done),

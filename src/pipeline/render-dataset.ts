@@ -1,7 +1,9 @@
 /**
  * A batch: scene file → frames sampled and settled in Node → rendered in headless Chromium →
  * labeled → written as BOP and COCO. Rendering is pipelined: while the page draws frame i+1,
- * Node labels and encodes frame i, so the browser and Node keep both cores busy.
+ * Node labels and encodes frame i, so the browser and Node keep both cores busy. With a refiner,
+ * each labeled frame also goes to the refine worker, and is written (raw and refined together,
+ * one commit) when it comes back: diffusion runs beside rendering, not after it.
  */
 import { basename, resolve } from 'node:path';
 import { UserError } from '../errors.js';
@@ -11,6 +13,9 @@ import { computeRobotLabels } from '../labels/robot.js';
 import { Renderer } from '../render/driver.js';
 import { frameToPageJob } from '../render/job.js';
 import { DEPTH_UNIT_M } from '../render/protocol.js';
+import { labelIds, type RefineChecks } from '../refine/checked.js';
+import type { ExecutionProvider } from '../refine/onnx.js';
+import { RefineWorker } from '../refine/refine-pool.js';
 import { renderModels } from '../scene/models.js';
 import { BopWriter, type Format } from '../writers/bop.js';
 import { prepareScene, rendererMeshes, sampleSettledFrame } from './scene-setup.js';
@@ -32,6 +37,33 @@ export interface RenderDatasetOptions {
   onFrame?: (done: number, total: number) => void;
   /** Stop after the frames in flight (Ctrl-C): they are written and indexed, nothing is half done. */
   signal?: AbortSignal;
+  /** Refine every frame with a diffusion model into rgb_refined/ (issue 4). */
+  refine?: RenderRefineOptions;
+}
+
+export interface RenderRefineOptions {
+  /** Model folder (assets/models/refiner-default or a user's). */
+  model: string;
+  /** Default 0.3. */
+  strength?: number;
+  /** Objects' own strength (mask-aware refinement); default: the same as the background's. */
+  objectStrength?: number;
+  /** DDIM steps; default 4. */
+  steps?: number;
+  executionProvider?: ExecutionProvider;
+  /** onnxruntime threads in the worker; default: onnxruntime's choice. */
+  threads?: number;
+  checks?: RefineChecks;
+}
+
+export interface RefineSummary {
+  model: string;
+  kind: string;
+  execution_provider: string;
+  frames: number;
+  flagged: number;
+  /** Mean time the worker spent per frame (refining and scoring, retries included). */
+  ms_per_frame: number;
 }
 
 export interface RenderSummary {
@@ -40,6 +72,7 @@ export interface RenderSummary {
   frames_per_second: number;
   out: string;
   gl_renderer: string;
+  refine?: RefineSummary;
 }
 
 export async function renderDataset(options: RenderDatasetOptions): Promise<RenderSummary> {
@@ -57,9 +90,27 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     width: spec.image.width,
     height: spec.image.height,
   };
-  const writer = new BopWriter(options.out, catalog, identity, formats);
+  const refineSettings = options.refine && {
+    strength: options.refine.strength ?? 0.3,
+    steps: options.refine.steps ?? 4,
+    seed,
+    ...(options.refine.objectStrength !== undefined ? { objectStrength: options.refine.objectStrength } : {}),
+  };
+  const refineRun = options.refine && refineSettings ? { model: basename(resolve(options.refine.model)), steps: refineSettings.steps, seed } : undefined;
+  // The model loads first: a bad model folder fails in a second, with nothing written or rendered.
+  const refiner = options.refine && refineSettings
+    ? await RefineWorker.start(
+        { model: options.refine.model, executionProvider: options.refine.executionProvider, threads: options.refine.threads, settings: refineSettings, checks: options.refine.checks },
+        options.onLog,
+      )
+    : undefined;
+  const refineStats = { frames: 0, flagged: 0, ms: 0 };
+  const writer = new BopWriter(options.out, catalog, identity, formats, refineRun);
   const k = spec.camera.intrinsics;
-  await writer.prepare({ ...k, width: spec.image.width, height: spec.image.height, depthScale: DEPTH_UNIT_M * 1000 });
+  await writer.prepare({ ...k, width: spec.image.width, height: spec.image.height, depthScale: DEPTH_UNIT_M * 1000 }).catch(async (error: unknown) => {
+    await refiner?.close();
+    throw error;
+  });
 
   const renderer = await Renderer.launch(rendererMeshes(catalog), {
     width: spec.image.width,
@@ -67,6 +118,9 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     samples: spec.render.samples,
     shadowMapSize: spec.render.shadow_map_size,
     log: options.onLog,
+  }).catch(async (error: unknown) => {
+    await refiner?.close();
+    throw error;
   });
   const models = renderModels(catalog);
   const end = start + options.frames;
@@ -74,14 +128,21 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
   let done = 0;
   const queue: Promise<void>[] = [];
   try {
-    const inFlight = Math.max(1, options.inFlight ?? 2);
+    // A refined batch waits on the worker: one more frame ahead keeps it fed while the page renders.
+    const inFlight = Math.max(1, options.inFlight ?? (refiner ? 3 : 2));
     for (let index = start; index < end; index++) {
       if (options.signal?.aborted) break;
       const frame = sampleSettledFrame(spec, catalog, seed, index);
       const written = renderer.render(frameToPageJob(frame, models)).then(async (pixels) => {
         const images = decodePixels(pixels, spec.image.width, spec.image.height);
         const labels = computeObjectLabels(frame, catalog, images);
-        await writer.writeFrame(frame, images, labels, computeRobotLabels(frame, images, labels));
+        const refined = refiner ? await refiner.refine(frame.index, images.rgb, labelIds(images.ids), images.width, images.height) : undefined;
+        if (refined) {
+          refineStats.frames++;
+          refineStats.flagged += refined.record.flagged ? 1 : 0;
+          refineStats.ms += refined.ms;
+        }
+        await writer.writeFrame(frame, images, labels, computeRobotLabels(frame, images, labels), refined);
         done++;
         options.onFrame?.(done, options.frames);
       });
@@ -95,10 +156,12 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     // Frames already written stay valid: wait for them, index them, then report the failure.
     await Promise.allSettled(queue);
     await renderer.close();
+    await refiner?.close();
     await writer.finish();
     throw error;
   }
   await renderer.close();
+  await refiner?.close();
   await writer.finish();
   const seconds = (performance.now() - started) / 1000;
   return {
@@ -107,5 +170,17 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     frames_per_second: Number((done / seconds).toFixed(2)),
     out: resolve(options.out),
     gl_renderer: renderer.glRenderer,
+    ...(refiner && refineRun
+      ? {
+          refine: {
+            model: refineRun.model,
+            kind: refiner.info.kind,
+            execution_provider: refiner.info.executionProvider,
+            frames: refineStats.frames,
+            flagged: refineStats.flagged,
+            ms_per_frame: refineStats.frames ? Number((refineStats.ms / refineStats.frames).toFixed(1)) : 0,
+          },
+        }
+      : {}),
   };
 }

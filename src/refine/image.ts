@@ -59,3 +59,20 @@ export function fromChw(chw: Float32Array, width: number, height: number, channe
   }
   return out;
 }
+
+/**
+ * A per-pixel mask (width x height, nonzero = set) downsampled by `factor` with a max-pool: a cell
+ * of the ceil(width / factor) x ceil(height / factor) result is 1 when any pixel of its block
+ * inside the frame is set. For a latent model's 8x8 cells: a cell touching an object counts as object.
+ */
+export function maxPoolMask(mask: Uint8Array, width: number, height: number, factor: number): Uint8Array {
+  if (mask.length !== width * height) throw new RangeError(`a ${width}x${height} mask has ${width * height} values, got ${mask.length}`);
+  if (factor === 1) return Uint8Array.from(mask, (v) => (v ? 1 : 0));
+  const lw = Math.ceil(width / factor);
+  const out = new Uint8Array(lw * Math.ceil(height / factor));
+  for (let y = 0; y < height; y++) {
+    const row = Math.floor(y / factor) * lw;
+    for (let x = 0; x < width; x++) if (mask[y * width + x]) out[row + Math.floor(x / factor)] = 1;
+  }
+  return out;
+}

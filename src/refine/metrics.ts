@@ -164,6 +164,13 @@ export interface EdgeAlignmentOptions {
    * as the peak (anti-aliased diagonal outlines have flat-topped profiles). Default 0.1.
    */
   tolerance?: number;
+  /**
+   * The image whose edges are the truth (the raw render). When given, the crossings judged are
+   * those informative in the reference, so a refined image and its raw render are scored on the
+   * same outline: texture the refiner adds can neither add crossings nor hide them from the count.
+   * A crossing whose edge the image lost (its profile below minGradient / 2) counts as not aligned.
+   */
+  reference?: ArrayLike<number>;
 }
 
 /**
@@ -198,16 +205,19 @@ export function edgeAlignment(rgb: ArrayLike<number>, ids: ArrayLike<number>, wi
   const keep = 1 - (options.tolerance ?? 0.1);
   if (ids.length !== width * height) throw new RangeError(`a ${width}x${height} id image has ${width * height} values, got ${ids.length}`);
   const { dx: gx, dy: gy } = colourDerivatives(rgb, width, height);
+  const ref = options.reference ? colourDerivatives(options.reference, width, height) : undefined;
   let boundary = 0;
   let crossings = 0;
   let aligned = 0;
   const judge = (x: number, y: number, dx: number, dy: number) => {
     boundary++;
     const g = dx ? gx : gy;
+    const r = ref && (dx ? ref.dx : ref.dy);
     const p = y * width + x;
     const q = p + dy * width + dx;
     const onBoundary = Math.max(g[p], g[q]);
     let beside = 0;
+    let refPeak = r ? Math.max(r[p], r[q]) : 0;
     // Behind p while the pixels are p's instance, beyond q while they are q's.
     for (const [from, id, sign] of [[p, ids[p], -1], [q, ids[q], 1]] as const) {
       let cx = (from % width) + sign * dx;
@@ -219,10 +229,12 @@ export function edgeAlignment(rgb: ArrayLike<number>, ids: ArrayLike<number>, wi
         const next = nx >= 0 && ny >= 0 && nx < width && ny < height ? ids[ny * width + nx] : id;
         if (ids[c] !== id || next !== id) break;
         beside = Math.max(beside, g[c]);
+        if (r) refPeak = Math.max(refPeak, r[c]);
       }
     }
-    if (Math.max(onBoundary, beside) < minGradient) return;
+    if ((r ? refPeak : Math.max(onBoundary, beside)) < minGradient) return;
     crossings++;
+    if (r && Math.max(onBoundary, beside) < minGradient / 2) return;
     // Ties (within the tolerance) go to the boundary: flat-topped profiles of oblique outlines.
     if (onBoundary >= keep * beside) aligned++;
   };

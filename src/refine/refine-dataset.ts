@@ -1,47 +1,45 @@
 /**
  * `robosynth refine <dataset>`: refine the colour images of a written dataset into a sibling
- * folder (train_pbr/<chunk>/rgb_refined/, the raw renders stay in rgb/), checking per frame that
- * structure did not move. The refined image's edge alignment to the instance boundaries (rebuilt
- * from mask_visib/) must stay within a ratio of the raw render's, and its SSIM against the raw
- * render above a floor; a frame that fails is refined again at half the strength, and flagged if
- * it still fails. Scores go to train_pbr/<chunk>/scene_refine.json.
+ * folder (train_pbr/<chunk>/rgb_refined/, the raw renders stay in rgb/), with the same checks as
+ * `render --refine` (checked.ts: edge alignment to the instance boundaries, rebuilt here from
+ * mask_visib/, and SSIM against the raw render; retried at half strength, flagged if it still
+ * fails). Scores go to train_pbr/<chunk>/scene_refine.json, in the same format.
+ *
+ * The PNG decoding of frame i+1 overlaps the model's work on frame i only through the event loop;
+ * a dataset-wide refine is bound by the model anyway.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../writers/atomic.js';
+import { sceneRefineJson } from '../writers/bop.js';
 import { encodePng } from '../writers/png.js';
-import { edgeAlignment, ssim } from './metrics.js';
+import { refineChecked, type FrameRefineRecord, type RefineChecks } from './checked.js';
 import { loadRefinerModel, type ExecutionProvider } from './onnx.js';
-import { refineFrame } from './refiner.js';
 
 export interface RefineDatasetOptions {
   dataset: string;
   model: string;
   strength?: number;
+  /** Objects' own strength (mask-aware refinement); default: the same as the background's. */
+  objectStrength?: number;
   steps?: number;
   seed?: number;
   executionProvider?: ExecutionProvider;
-  /** Refined edge alignment must reach this share of the raw render's. */
-  minEdgeRatio?: number;
-  minSsim?: number;
+  checks?: RefineChecks;
   onLog?: (message: string) => void;
   onFrame?: (done: number, total: number) => void;
-}
-
-export interface FrameRefineRecord {
-  strength: number;
-  ssim: number;
-  edge_alignment: number;
-  edge_alignment_raw: number;
-  flagged: boolean;
 }
 
 const pad = (n: number) => String(n).padStart(6, '0');
 
 function readPng(path: string): PNG {
-  return PNG.sync.read(readFileSync(path));
+  try {
+    return PNG.sync.read(readFileSync(path));
+  } catch (error) {
+    throw new UserError(`${path}: not a readable PNG (${(error as Error).message})`);
+  }
 }
 
 function rgbOf(png: PNG): Uint8Array {
@@ -58,6 +56,7 @@ function rgbOf(png: PNG): Uint8Array {
 function instanceIds(chunk: string, imId: number, width: number, height: number): Uint16Array {
   const ids = new Uint16Array(width * height);
   const folder = join(chunk, 'mask_visib');
+  if (!existsSync(folder)) throw new UserError(`${chunk}: no mask_visib/ folder (render with --format bop): the refiner's checks need the masks`);
   const prefix = `${pad(imId)}_`;
   for (const name of readdirSync(folder).filter((n) => n.startsWith(prefix)).sort()) {
     const gt = Number(name.slice(prefix.length, -4));
@@ -67,50 +66,52 @@ function instanceIds(chunk: string, imId: number, width: number, height: number)
   return ids;
 }
 
-export async function refineDataset(options: RefineDatasetOptions): Promise<{ frames: number; flagged: number; seconds: number }> {
+export async function refineDataset(options: RefineDatasetOptions): Promise<{ frames: number; flagged: number; seconds: number; ms_per_frame: number }> {
   const split = join(options.dataset, 'train_pbr');
   if (!existsSync(split)) throw new UserError(`${options.dataset}: not a robosynth/BOP dataset (no train_pbr/ folder)`);
-  const strength = options.strength ?? 0.3;
-  const steps = options.steps ?? 4;
-  const minEdgeRatio = options.minEdgeRatio ?? 0.9;
-  const minSsim = options.minSsim ?? 0.5;
+  const settings = {
+    strength: options.strength ?? 0.3,
+    steps: options.steps ?? 4,
+    seed: options.seed ?? 0,
+    ...(options.objectStrength !== undefined ? { objectStrength: options.objectStrength } : {}),
+  };
   const model = await loadRefinerModel(options.model, { executionProvider: options.executionProvider, warn: options.onLog });
   const started = performance.now();
   const chunks = readdirSync(split).filter((d) => /^\d{6}$/.test(d)).sort().map((d) => join(split, d));
-  const work = chunks.flatMap((chunk) => readdirSync(join(chunk, 'rgb')).filter((n) => /^\d{6}\.png$/.test(n)).sort().map((n) => ({ chunk, imId: Number(n.slice(0, 6)) })));
-  let done = 0, flagged = 0;
+  const work = chunks.flatMap((chunk) =>
+    existsSync(join(chunk, 'rgb')) ? readdirSync(join(chunk, 'rgb')).filter((n) => /^\d{6}\.png$/.test(n)).sort().map((n) => ({ chunk, imId: Number(n.slice(0, 6)) })) : [],
+  );
+  let done = 0, flagged = 0, ms = 0;
   try {
     for (const chunk of chunks) {
       const records: Record<string, FrameRefineRecord> = {};
+      const frames = work.filter((w) => w.chunk === chunk);
+      if (!frames.length) continue;
       mkdirSync(join(chunk, 'rgb_refined'), { recursive: true });
-      for (const { imId } of work.filter((w) => w.chunk === chunk)) {
+      for (const { imId } of frames) {
         const png = readPng(join(chunk, 'rgb', `${pad(imId)}.png`));
         const { width, height } = png;
-        const raw = rgbOf(png);
         const ids = instanceIds(chunk, imId, width, height);
-        const rawEdges = edgeAlignment(raw, ids, width, height).score;
-        let record: FrameRefineRecord | undefined;
-        let refined = raw;
-        // Frames are numbered across chunks as the dataset numbers them: chunk * 1000 + image id.
+        // The dataset's frame index (chunk * 1000 + image id), as `render --refine` seeds it.
         const frame = Number(chunk.slice(-6)) * 1000 + imId;
-        for (let s = strength, attempt = 0; attempt < 3; attempt++, s /= 2) {
-          refined = await refineFrame(model, raw, width, height, frame, { strength: s, steps, seed: options.seed ?? 0 });
-          const edges = edgeAlignment(refined, ids, width, height).score;
-          const similarity = ssim(raw, refined, width, height);
-          const ok = (Number.isNaN(rawEdges) || edges >= minEdgeRatio * rawEdges) && similarity >= minSsim;
-          record = { strength: s, ssim: similarity, edge_alignment: edges, edge_alignment_raw: rawEdges, flagged: !ok };
-          if (ok) break;
-        }
-        if (record!.flagged) flagged++;
-        records[String(imId)] = record!;
-        await writeFileAtomic(join(chunk, 'rgb_refined', `${pad(imId)}.png`), await encodePng(refined, width, height, 'rgb8'));
+        const refined = await refineChecked(model, rgbOf(png), ids, width, height, frame, settings, options.checks);
+        if (refined.record.flagged) flagged++;
+        ms += refined.ms;
+        records[String(imId)] = refined.record;
+        await writeFileAtomic(join(chunk, 'rgb_refined', `${pad(imId)}.png`), await encodePng(refined.rgb, width, height, 'rgb8'));
         done++;
         options.onFrame?.(done, work.length);
       }
-      await writeFileAtomic(join(chunk, 'scene_refine.json'), JSON.stringify({ model: options.model, steps, seed: options.seed ?? 0, frames: records }, null, 1) + '\n');
+      const run = { model: basename(resolve(options.model)), steps: settings.steps, seed: settings.seed };
+      await writeFileAtomic(join(chunk, 'scene_refine.json'), sceneRefineJson(run, records));
     }
   } finally {
     await model.release();
   }
-  return { frames: done, flagged, seconds: Number(((performance.now() - started) / 1000).toFixed(3)) };
+  return {
+    frames: done,
+    flagged,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+    ms_per_frame: done ? Number((ms / done).toFixed(1)) : 0,
+  };
 }

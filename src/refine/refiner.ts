@@ -1,52 +1,194 @@
 /**
  * SDEdit-style refinement of one frame: noise the render to timestep strength·T, then denoise it
- * with DDIM in `steps` steps down to the clean image, tile by tile at the model's native size,
- * all tiles of a step in one batch, blended back without seams. Noise is drawn from
- * (seed, frame), so the same inputs give the same bytes.
+ * with DDIM in `steps` steps down to the clean image. Works the same for pixel and latent models
+ * (onnx.ts's RefinerModel): the frame is cut into overlapping pixel tiles at the model's size, all
+ * tiles are encoded (identity for a pixel model, the VAE for a latent one), denoised together (one
+ * batch per step unless `batch` says fewer) in the model's space, decoded, and blended back in pixel space with
+ * raised-cosine windows (tiles.ts), so there are no seams. Noise is drawn from (seed, frame) for the
+ * whole frame in the model's space (H x W x 3 for pixel models, ceil(H/8) x ceil(W/8) x C for
+ * latent ones) and cut with the tiling, so overlapping tiles start from the same noise where they
+ * overlap; the same inputs give the same bytes.
+ *
+ * Latent tiling: tile origins are multiples of the VAE factor (tileGrid's `align`), so every tile's
+ * latents sit on the frame's latent grid and its noise is a plain crop of the frame's latent noise.
+ *
+ * Strength near 1: the start timestep is clamped to the last one whose alphas_cumprod is at least
+ * MIN_START_ALPHA_BAR (1e-3; schedule.ts says why), so DDIM's first x0 estimate stays finite on
+ * schedules that end near 0 (cosine: alphas_cumprod[999] = 2.4e-9).
+ *
+ * Mask-aware strengths, in the one pass (no extra model calls), the way diffusers' inpainting and
+ * blended latent diffusion keep a known region: `regionMask` marks object pixels (1) and background
+ * (0), each region has its own start timestep (background: `strength`, objects: `objectStrength`),
+ * and the plan starts at the larger one. A region starts at the plan step whose timestep is nearest
+ * its own start (or at none, when the raw frame, timestep 0, is nearer: strength 0). Before the
+ * model call of every step down to its start step, its elements are reset to the raw frame noised
+ * to that step's timestep with the same seeded noise, so it starts denoising from the raw frame at
+ * (about) its own strength while the model still sees the whole tile. A region that never starts
+ * is set back to the raw frame (latents) after the last step, and its pixels are the raw bytes in
+ * the output, exactly. Latent models do this on the latent grid with the mask
+ * max-pooled over each 8x8 block (a cell touching an object is object), then the raw-byte
+ * composite restores exact pixels for a strength-0 region. No feathering: the mask is used hard,
+ * so the boundary between the two strengths is the instance boundary itself (an edge the image
+ * already has), and label pixels never get the other region's strength; the model sees both
+ * regions in the same tile at every step, which keeps the transition coherent.
  */
-import { floatImage, floatToRgb8, fromChw, rgb8ToFloat, toChw } from './image.js';
+import { floatImage, floatToRgb8, fromChw, maxPoolMask, rgb8ToFloat, toChw, type FloatImage } from './image.js';
 import { seededNoise } from './noise.js';
-import type { RefinerModel } from './onnx.js';
+import type { Dims4, RefinerModel } from './onnx.js';
 import type { NoiseSchedule, PlanStep } from './schedule.js';
-import { blendTiles, splitTiles, tileGrid } from './tiles.js';
+import { blendTiles, downscaleGrid, splitTiles, tileGrid } from './tiles.js';
 
 export interface RefineSettings {
-  /** Share of the diffusion to go back (0: identity, 1: pure noise). */
+  /** Share of the diffusion to go back (0: identity, 1: (all but) pure noise). */
   strength: number;
   steps: number;
   seed: number;
+  /** Per pixel of the frame (width x height): 1 = object / robot, 0 = background. */
+  regionMask?: Uint8Array;
+  /** The strength of the mask's object pixels (default: `strength`); needs `regionMask`. */
+  objectStrength?: number;
+  /** Tile side in px (default: the model's resolution); a multiple of the model's size multiple. */
+  tileSize?: number;
+  /** Tile overlap in px (default: a quarter tile; rounded down to the VAE factor for latent models). */
+  overlap?: number;
+  /** Tiles per model call (default: all tiles of the frame in one batch). */
+  batch?: number;
 }
 
 /**
- * The steps of an SDEdit pass: timesteps evenly spaced from round(strength·(T-1)) down, the last
+ * The timestep an SDEdit pass at `strength` starts from: round(strength·(T-1)), clamped to the last
+ * timestep whose alphas_cumprod is at least MIN_START_ALPHA_BAR.
+ */
+export function startTimestep(schedule: NoiseSchedule, strength: number): number {
+  if (!(strength >= 0 && strength <= 1)) throw new RangeError(`strength must be in [0, 1], got ${strength}`);
+  return Math.min(Math.round(strength * (schedule.alphasCumprod.length - 1)), schedule.maxStartTimestep());
+}
+
+/**
+ * The steps of an SDEdit pass: timesteps evenly spaced from startTimestep(strength) down, the last
  * one stepping to the clean image (tPrev = -1). Strength 0 or no steps: nothing to do.
  */
 export function sdeditPlan(schedule: NoiseSchedule, strength: number, steps: number): PlanStep[] {
-  if (!(strength >= 0 && strength <= 1)) throw new RangeError(`strength must be in [0, 1], got ${strength}`);
-  const start = Math.round(strength * (schedule.alphasCumprod.length - 1));
+  const start = startTimestep(schedule, strength);
   if (start <= 0 || steps <= 0) return [];
   const n = Math.min(steps, start);
   const ts = Array.from({ length: n }, (_, k) => Math.round((start * (n - k)) / n));
   return ts.map((t, k) => ({ t, tPrev: k + 1 < n ? ts[k + 1] : -1 }));
 }
 
+/** Runs `fn` on `count` items of `per` values each, `batch` items at a time; concatenates the results. */
+async function inBatches(data: Float32Array, count: number, batch: number, fn: (chunk: Float32Array, items: number) => Promise<Float32Array>): Promise<Float32Array> {
+  if (batch >= count) return fn(data, count);
+  const per = data.length / count;
+  const parts: Float32Array[] = [];
+  for (let i = 0; i < count; i += batch) {
+    const items = Math.min(batch, count - i);
+    parts.push(await fn(data.subarray(i * per, (i + items) * per), items));
+  }
+  const outPer = parts[0].length / Math.min(batch, count);
+  const out = new Float32Array(count * outPer);
+  parts.forEach((p, k) => out.set(p, k * batch * outPer));
+  return out;
+}
+
+/** Tiles (channels last) stacked channels first: [tiles.length, C, size, size]. */
+function stackChw(tiles: readonly FloatImage[]): Float32Array {
+  const per = tiles[0].data.length;
+  const out = new Float32Array(tiles.length * per);
+  tiles.forEach((tile, i) => out.set(toChw(tile), i * per));
+  return out;
+}
+
+/**
+ * Refines one 8-bit RGB frame (rows top-down, 3 bytes a pixel) with `model`; `frame` seeds the
+ * noise together with settings.seed. Returns a new buffer of the same size.
+ */
 export async function refineFrame(model: RefinerModel, rgb: Uint8Array, width: number, height: number, frame: number, settings: RefineSettings): Promise<Uint8Array> {
-  const plan = sdeditPlan(model.schedule, settings.strength, settings.steps);
-  if (plan.length === 0) return rgb.slice();
-  const size = model.resolution;
-  const grid = tileGrid(width, height, size);
-  const tiles = splitTiles(rgb8ToFloat(rgb, width, height), grid);
-  const per = 3 * size * size;
-  const x0 = new Float32Array(tiles.length * per);
-  tiles.forEach((tile, i) => x0.set(toChw(tile), i * per));
-  const noise = seededNoise(x0.length, 'refine', settings.seed, frame);
   const { schedule } = model;
-  let x = schedule.addNoise(x0, noise, plan[0].t);
-  for (const { t, tPrev } of plan) {
-    const out = await model.run(x, t, [tiles.length, 3, size, size]);
+  const mask = settings.regionMask;
+  if (mask && mask.length !== width * height) throw new RangeError(`regionMask has ${mask.length} values, the ${width}x${height} frame ${width * height} pixels`);
+  // Regions: 0 background, 1 objects (only with a mask). Each starts at its own timestep.
+  const strengths = [settings.strength, settings.objectStrength ?? settings.strength];
+  const starts = strengths.map((s) => startTimestep(schedule, s));
+  const present = [!mask || mask.some((v) => !v), !!mask && mask.some((v) => v)];
+  const top = Math.max(...strengths.filter((_, r) => present[r]));
+  const plan = sdeditPlan(schedule, top, settings.steps);
+  if (plan.length === 0) return rgb.slice();
+
+  const { factor, channels } = model.latent;
+  const size = settings.tileSize ?? model.resolution;
+  if (!(Number.isInteger(size) && size > 0 && size % model.sizeMultiple === 0 && size % factor === 0)) {
+    throw new RangeError(`tile size ${size}: the model takes multiples of ${model.sizeMultiple} px`);
+  }
+  const grid = tileGrid(width, height, size, settings.overlap ?? Math.floor(size / 4), factor);
+  const lgrid = downscaleGrid(grid, factor);
+  const ls = lgrid.size;
+  const tiles = splitTiles(rgb8ToFloat(rgb, width, height), grid);
+  const count = tiles.length;
+  const batch = Math.max(1, Math.floor(settings.batch ?? count));
+  const imageDims = (items: number): Dims4 => [items, 3, size, size];
+  const latentDims = (items: number): Dims4 => [items, channels, ls, ls];
+
+  const z0 = await inBatches(stackChw(tiles), count, batch, (chunk, items) => model.encode(chunk, imageDims(items)));
+  const frameNoise = floatImage(lgrid.width, lgrid.height, channels, seededNoise(lgrid.width * lgrid.height * channels, 'refine', settings.seed, frame));
+  const noise = stackChw(splitTiles(frameNoise, lgrid));
+  if (z0.length !== noise.length) throw new Error(`the encoder gave ${z0.length} values for ${count} tiles, expected ${noise.length}`);
+
+  // The elements of each region, on the (latent) tiles: the mask max-pooled to the latent grid.
+  const regionIdx: Int32Array[] = [];
+  if (mask) {
+    const cells = maxPoolMask(mask, width, height, factor);
+    const maskTiles = splitTiles(floatImage(lgrid.width, lgrid.height, 1, Float32Array.from(cells)), lgrid);
+    const lists: number[][] = [[], []];
+    const plane = ls * ls;
+    maskTiles.forEach((tile, i) => {
+      for (let c = 0; c < channels; c++) {
+        const base = (i * channels + c) * plane;
+        for (let p = 0; p < plane; p++) lists[tile.data[p] ? 1 : 0].push(base + p);
+      }
+    });
+    regionIdx.push(Int32Array.from(lists[0]), Int32Array.from(lists[1]));
+  }
+  /** Sets the elements `idx` to the raw latents noised to t (t < 0: the raw latents). */
+  const reset = (x: Float32Array, idx: Int32Array, t: number) => {
+    if (t < 0) {
+      for (const i of idx) x[i] = z0[i];
+      return;
+    }
+    const ab = schedule.alphaBar(t);
+    const [a, b] = [Math.sqrt(ab), Math.sqrt(1 - ab)];
+    for (const i of idx) x[i] = a * z0[i] + b * noise[i];
+  };
+  // The step each region starts at: the plan timestep nearest its own start, or none (the raw
+  // frame, as if at timestep 0) when that is nearer; ties go to the lower timestep.
+  const liveFrom = starts.map((s) => {
+    let best = plan.length;
+    let dist = s;
+    for (let k = plan.length - 1; k >= 0; k--) {
+      const d = Math.abs(plan[k].t - s);
+      if (d < dist) [best, dist] = [k, d];
+    }
+    return best;
+  });
+  const neverLive = liveFrom.map((k) => k === plan.length);
+
+  let x = schedule.addNoise(z0, noise, plan[0].t);
+  for (let k = 0; k < plan.length; k++) {
+    const { t, tPrev } = plan[k];
+    if (k > 0) regionIdx.forEach((idx, r) => k <= liveFrom[r] && reset(x, idx, t));
+    const out = await inBatches(x, count, batch, (chunk, items) => model.run(chunk, t, latentDims(items)));
     x = schedule.ddimStep(x, out, t, tPrev);
   }
-  const refined = tiles.map((_, i) => fromChw(x.subarray(i * per, (i + 1) * per), size, size));
-  const blended = blendTiles(refined, grid);
-  return floatToRgb8(floatImage(width, height, 3, blended.data));
+  regionIdx.forEach((idx, r) => neverLive[r] && reset(x, idx, -1));
+
+  const pixels = await inBatches(x, count, batch, (chunk, items) => model.decode(chunk, latentDims(items)));
+  const per = 3 * size * size;
+  const refined = tiles.map((_, i) => fromChw(pixels.subarray(i * per, (i + 1) * per), size, size));
+  const out = floatToRgb8(blendTiles(refined, grid));
+  if (mask && neverLive.some(Boolean)) {
+    for (let p = 0; p < width * height; p++) {
+      if (neverLive[mask[p] ? 1 : 0]) out.set(rgb.subarray(3 * p, 3 * p + 3), 3 * p);
+    }
+  }
+  return out;
 }

@@ -143,6 +143,36 @@ export function parseDiffusionSidecar(json: unknown, source = 'model.json'): Dif
   return sidecar;
 }
 
+/**
+ * The `{prediction, schedule}` part of a sidecar from diffusers' `scheduler/scheduler_config.json`
+ * (what a Stable Diffusion / SD-Turbo export ships), for a model.json that has no `schedule`.
+ * DDIMScheduler's, EulerDiscreteScheduler's, ... configs share these keys; the refiner always
+ * steps with DDIM. Options that change the betas in ways this module does not reproduce are errors.
+ */
+export function scheduleFromSchedulerConfig(json: unknown, source = 'scheduler_config.json'): { prediction: unknown; schedule: Record<string, unknown> } {
+  if (!isObject(json)) throw new UserError(`${source}: expected a JSON object`);
+  const c = json;
+  const unsupported = (what: string) => new UserError(`${source}: ${what} is not supported by the refiner's scheduler; give the schedule in model.json instead`);
+  if (c.trained_betas !== undefined && c.trained_betas !== null) throw unsupported('trained_betas');
+  if (c.rescale_betas_zero_snr === true) throw unsupported('rescale_betas_zero_snr');
+  if (c.thresholding === true) throw unsupported('thresholding');
+  const schedule: Record<string, unknown> = { type: c.beta_schedule ?? 'linear' };
+  const keys = ['num_train_timesteps', 'beta_start', 'beta_end', 'timestep_spacing', 'steps_offset', 'set_alpha_to_one', 'clip_sample'];
+  for (const key of keys) if (c[key] !== undefined && c[key] !== null) schedule[key] = c[key];
+  return { prediction: c.prediction_type ?? 'epsilon', schedule };
+}
+
+/**
+ * The smallest alphas_cumprod an SDEdit pass starts from (see NoiseSchedule.maxStartTimestep):
+ * strength 1 starts at the last timestep whose alphas_cumprod is at least this. The cosine
+ * schedule ends at alphas_cumprod[999] = 2.4e-9, where DDIM's x0 estimate (x - sqrt(1 - ab) eps) /
+ * sqrt(ab) multiplies the model's error by 20000; at 1e-3 the factor is 32 (Stable Diffusion's
+ * scaled_linear schedule ends at 4.7e-3, factor 15, and is untouched). What is clamped away is
+ * invisible anyway: at 1e-3 the image is at 3% amplitude under unit noise. Cosine starts at most
+ * at t = 978, linear (1e-4..0.02) at 824.
+ */
+export const MIN_START_ALPHA_BAR = 1e-3;
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -261,6 +291,16 @@ export class NoiseSchedule {
     if (t < 0) return this.finalAlphaCumprod;
     if (!Number.isInteger(t) || t >= this.alphasCumprod.length) throw new RangeError(`timestep ${t} outside 0..${this.alphasCumprod.length - 1}`);
     return this.alphasCumprod[t];
+  }
+
+  /**
+   * The last timestep whose alphas_cumprod is at least `floor` (MIN_START_ALPHA_BAR by default):
+   * where an SDEdit pass at strength 1 starts, so the first x0 estimate stays finite.
+   */
+  maxStartTimestep(floor = MIN_START_ALPHA_BAR): number {
+    let t = this.alphasCumprod.length - 1;
+    while (t > 0 && this.alphasCumprod[t] < floor) t--;
+    return t;
   }
 
   /** DDIMScheduler.set_timesteps(n): the full descending schedule of n timesteps. */

@@ -47,9 +47,33 @@ export function tileOrigins(length: number, size: number, overlap: number): numb
   return origins;
 }
 
-/** The grid of tiles for a frame; `overlap` defaults to a quarter tile. */
-export function tileGrid(width: number, height: number, size: number, overlap = Math.floor(size / 4)): TileGrid {
-  return { width, height, size, xs: tileOrigins(width, size, overlap), ys: tileOrigins(height, size, overlap) };
+/**
+ * The grid of tiles for a frame; `overlap` defaults to a quarter tile. With `align` > 1 (a latent
+ * model's VAE factor, 8) every origin is a multiple of `align`, so the tiles' latents sit on one
+ * latent grid of the whole frame (downscaleGrid): the origins are laid out on a frame of
+ * ceil(side / align) cells with tiles of size / align cells, overlapping by floor(overlap / align)
+ * cells. The last tile then ends at the frame's side rounded up to `align`; the few pixels past
+ * the side are reflect-padded like a short side's.
+ */
+export function tileGrid(width: number, height: number, size: number, overlap = Math.floor(size / 4), align = 1): TileGrid {
+  if (!(Number.isInteger(align) && align >= 1 && size % align === 0)) throw new RangeError(`align must be a positive integer dividing the tile size ${size}, got ${align}`);
+  const origins = (length: number) =>
+    align === 1 ? tileOrigins(length, size, overlap) : tileOrigins(Math.ceil(length / align), size / align, Math.floor(overlap / align)).map((o) => o * align);
+  return { width, height, size, xs: origins(width), ys: origins(height) };
+}
+
+/**
+ * The same tiling on an image `factor` times smaller, e.g. the latent grid of a frame under a VAE
+ * that downsamples 8x: sides rounded up, origins and size divided (they must be multiples of
+ * `factor`, as tileGrid(..., align = factor) makes them).
+ */
+export function downscaleGrid(grid: TileGrid, factor: number): TileGrid {
+  if (factor === 1) return grid;
+  const div = (v: number) => {
+    if (v % factor !== 0) throw new RangeError(`tile origin or size ${v} is not a multiple of ${factor}`);
+    return v / factor;
+  };
+  return { width: Math.ceil(grid.width / factor), height: Math.ceil(grid.height / factor), size: div(grid.size), xs: grid.xs.map(div), ys: grid.ys.map(div) };
 }
 
 /** The tiles of a grid, row by row (the order splitTiles returns and blendTiles expects). */

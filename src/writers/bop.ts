@@ -7,6 +7,8 @@
  *     rgb/%06d.png  depth/%06d.png (uint16, depth_scale in scene_camera.json)
  *     mask/%06d_%06d.png  mask_visib/%06d_%06d.png
  *     scene_gt.json  scene_camera.json  scene_gt_info.json  scene_gt_coco.json
+ *     rgb_refined/%06d.png  scene_refine.json (with `render --refine`: refined images beside the
+ *       raw renders, and per frame the refiner's settings and label-preservation scores)
  *   coco_annotations.json (every chunk in one COCO file, file names relative to the dataset root)
  *
  * A frame is committed by its record (train_pbr/%06d/.frames/%06d.json), written atomically after
@@ -18,6 +20,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { invertPose } from '../geometry/transforms.js';
 import type { ObjectLabel } from '../labels/bop-gt.js';
+import type { FrameRefineRecord, RefinedFrame } from '../refine/checked.js';
 import type { RobotLabel } from '../labels/robot.js';
 import { computeModelInfo } from '../labels/models-info.js';
 import type { FrameImages } from '../labels/pixels.js';
@@ -70,6 +73,15 @@ export interface FrameRecord {
     annotations: CocoAnnotation[];
   };
   description: FrameDescription;
+  /** With `render --refine`: how the refined image was made and scored. */
+  refine?: FrameRefineRecord;
+}
+
+/** The refiner run's settings, written at the head of each chunk's scene_refine.json. */
+export interface RefineRunInfo {
+  model: string;
+  steps: number;
+  seed: number;
 }
 
 interface CocoAnnotation {
@@ -101,6 +113,7 @@ export class BopWriter {
     private readonly catalog: ModelCatalog,
     private readonly identity: DatasetIdentity,
     private readonly formats: ReadonlySet<Format>,
+    private readonly refineRun?: RefineRunInfo,
   ) {}
 
   /** Create the folder, or check that an existing one holds the same scene's models. */
@@ -135,16 +148,18 @@ export class BopWriter {
   }
 
   /** Encode and write one frame; its record goes last, so a frame without a record never counts. */
-  async writeFrame(frame: FrameDescription, images: FrameImages, labels: ObjectLabel[], robots: RobotLabel[] = []): Promise<void> {
+  async writeFrame(frame: FrameDescription, images: FrameImages, labels: ObjectLabel[], robots: RobotLabel[] = [], refined?: RefinedFrame): Promise<void> {
     const { chunk, imId } = chunkOf(frame.index);
     const dir = join(this.root, SPLIT, pad(chunk));
-    for (const sub of ['rgb', 'depth', 'mask', 'mask_visib', RECORDS]) mkdirSync(join(dir, sub), { recursive: true });
+    for (const sub of ['rgb', 'depth', 'mask', 'mask_visib', RECORDS, ...(refined ? ['rgb_refined'] : [])]) mkdirSync(join(dir, sub), { recursive: true });
     const { width: W, height: H } = images;
     const record = buildRecord(frame, images, labels, robots, this.identity);
+    if (refined) record.refine = refined.record;
     const encodes: Promise<FileToWrite>[] = [
       encodePng(images.rgb, W, H, 'rgb8').then((data) => ({ path: join(dir, 'rgb', `${pad(imId)}.png`), data })),
       encodePng(images.depth, W, H, 'gray16').then((data) => ({ path: join(dir, 'depth', `${pad(imId)}.png`), data })),
     ];
+    if (refined) encodes.push(encodePng(refined.rgb, W, H, 'rgb8').then((data) => ({ path: join(dir, 'rgb_refined', `${pad(imId)}.png`), data })));
     if (this.formats.has('bop')) {
       labels.forEach((label, k) => {
         encodes.push(encodeRegionMaskPng(label.mask).then((data) => ({ path: join(dir, 'mask', `${pad(imId)}_${pad(k)}.png`), data })));
@@ -179,6 +194,11 @@ export class BopWriter {
         files.push({ path: join(dir, 'scene_gt_info.json'), data: jsonLines(byIm((r) => r.scene_gt_info)) });
         if (this.identity.robots.length > 0) files.push({ path: join(dir, 'scene_robot.json'), data: jsonLines(byIm((r) => r.scene_robot)) });
       }
+      const refinedRecords = records.filter((r) => r.refine);
+      if (this.refineRun && refinedRecords.length) {
+        const frames = Object.fromEntries(refinedRecords.map((r) => [String(chunkOf(r.frame).imId), r.refine!]));
+        files.push({ path: join(dir, 'scene_refine.json'), data: sceneRefineJson(this.refineRun, frames) });
+      }
       if (this.formats.has('coco')) {
         files.push({ path: join(dir, 'scene_gt_coco.json'), data: JSON.stringify(cocoFile(this.identity, records.map((r) => r.coco.image), records.flatMap((r) => r.coco.annotations))) });
       }
@@ -189,6 +209,13 @@ export class BopWriter {
     }
     return { chunks: chunkDirs.length, frames };
   }
+}
+
+/** scene_refine.json: the run's settings, then one frame per line. */
+export function sceneRefineJson(run: RefineRunInfo, frames: Record<string, FrameRefineRecord>): string {
+  const head = Object.entries(run).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)},`);
+  const body = jsonLines(frames).trimEnd().split('\n').map((line) => `  ${line}`).join('\n').trimStart();
+  return `{\n${head.join('\n')}\n  "frames": ${body}\n}\n`;
 }
 
 /** One key per line: readable, diffable and still plain JSON. */

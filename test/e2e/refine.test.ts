@@ -53,6 +53,6 @@ describe('robosynth refine', () => {
   it('says clearly when there is no model', () => {
     let stderr = '';
     try { cli('refine', out, '--model', join(work, 'nowhere')); } catch (error) { stderr = (error as { stderr: Buffer }).stderr.toString(); }
-    expect(stderr).toMatch(/^robosynth: --model .*nowhere: no refiner model there/);
+    expect(stderr).toMatch(/^robosynth: .*nowhere: no refiner model here/);
   });
 });

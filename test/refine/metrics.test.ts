@@ -122,6 +122,22 @@ describe('edge alignment with the instance masks', () => {
     expect(by3).toBeLessThan(0.2);
   });
 
+  it('with the raw render as reference, judges the same outline in both images: noise neither adds nor hides crossings, an erased edge fails', () => {
+    const raw = edgeAlignment(rgb, ids, W, H);
+    const grain = noisy(rgb, 12, 'e');
+    const own = edgeAlignment(grain, ids, W, H);
+    const referenced = edgeAlignment(grain, ids, W, H, { reference: rgb });
+    // On its own, grain makes the one-grey-level seams judgeable; against the reference they stay out.
+    expect(own.crossings).toBeGreaterThan(raw.crossings);
+    expect(referenced.crossings).toBe(raw.crossings);
+    expect(edgeAlignment(rgb, ids, W, H, { reference: rgb })).toEqual(raw);
+    // A shift is caught as before; a frame painted flat has lost every edge.
+    expect(edgeAlignment(shifted(rgb, 2, 2), ids, W, H, { reference: rgb }).score).toBeLessThan(0.25);
+    const flat = new Uint8Array(rgb.length).fill(128);
+    expect(edgeAlignment(flat, ids, W, H, { reference: rgb }).score).toBe(0);
+    expect(Number.isNaN(edgeAlignment(flat, ids, W, H).score)).toBe(true);
+  });
+
   it('has nothing to judge on a frame without instances', () => {
     const none = edgeAlignment(rgb, new Uint16Array(W * H), W, H);
     expect(none.boundary).toBe(0);

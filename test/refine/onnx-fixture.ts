@@ -4,7 +4,8 @@
  * - a "pixel UNet" with the refiner's signature, sample [B, 3, R, R] and timestep int64 [B],
  *   computing out = 0.5 * sample + 0.001 * timestep, which makes every value checkable;
  * - a "latent UNet" with the Stable Diffusion export's signature (sample, timestep,
- *   encoder_hidden_states), for the kind detection.
+ *   encoder_hidden_states), for the kind detection;
+ * - a VAE encoder in newer optimum's form, outputting `latent_parameters` (mean and log variance).
  * Field numbers are onnx.proto's (ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto).
  */
 
@@ -45,10 +46,10 @@ type Dim = number | string;
 const valueInfo = (field: number, name: string, elemType: number, dims: readonly Dim[]) =>
   msg(field, str(1, name), msg(2, msg(1, int(1, elemType), msg(2, ...dims.map((d) => msg(1, typeof d === 'number' ? int(1, d) : str(2, d)))))));
 
-/** NodeProto with optional integer attributes. */
-const node = (inputs: string[], outputs: string[], op: string, attrs: Record<string, number> = {}) =>
+/** NodeProto with optional integer (INT) or integer list (INTS) attributes. */
+const node = (inputs: string[], outputs: string[], op: string, attrs: Record<string, number | number[]> = {}) =>
   msg(1, ...inputs.map((i) => str(1, i)), ...outputs.map((o) => str(2, o)), str(3, `${op}_${outputs[0]}`), str(4, op),
-    ...Object.entries(attrs).map(([name, v]) => msg(5, str(1, name), int(3, v), int(20, 2))));
+    ...Object.entries(attrs).map(([name, v]) => (Array.isArray(v) ? msg(5, str(1, name), ...v.map((k) => int(8, k)), int(20, 7)) : msg(5, str(1, name), int(3, v), int(20, 2)))));
 
 /** TensorProto initializer with raw little-endian data. */
 function initializer(name: string, dims: readonly number[], values: Float32Array | BigInt64Array): Field {
@@ -92,5 +93,32 @@ export function latentUnetOnnx(): Uint8Array {
     valueInfo(11, 'timestep', INT64, [1]),
     valueInfo(11, 'encoder_hidden_states', FLOAT, [1, 77, 16]),
     valueInfo(12, 'out_sample', FLOAT, [1, 4, 8, 8]),
+  ]);
+}
+
+/**
+ * A VAE encoder like newer optimum exports: sample [B, 3, H, W] -> latent_parameters [B, 8, H/8, W/8],
+ * the first 4 channels the mean, the last 4 the log variance. Here the mean is what
+ * scripts/refiner/train.py's tiny encoder computes (8x8 block means of R, G, B and grey, divided
+ * by `scaling`) and the log variance is -100 times that, so taking the wrong half shows.
+ */
+export function vaeEncoderParametersOnnx(scaling: number): Uint8Array {
+  const w = new Float32Array(8 * 3 * 8 * 8);
+  const at = (o: number, c: number, v: number, u: number) => ((o * 3 + c) * 8 + v) * 8 + u;
+  for (let v = 0; v < 8; v++) {
+    for (let u = 0; u < 8; u++) {
+      for (let c = 0; c < 3; c++) {
+        w[at(c, c, v, u)] = 1 / 64 / scaling;
+        w[at(3, c, v, u)] = 1 / (3 * 64) / scaling;
+        w[at(4 + c, c, v, u)] = -100 / 64 / scaling;
+        w[at(7, c, v, u)] = -100 / (3 * 64) / scaling;
+      }
+    }
+  }
+  return model([
+    node(['sample', 'w'], ['latent_parameters'], 'Conv', { strides: [8, 8] }),
+    initializer('w', [8, 3, 8, 8], w),
+    valueInfo(11, 'sample', FLOAT, ['batch', 3, 'height', 'width']),
+    valueInfo(12, 'latent_parameters', FLOAT, ['batch', 8, 'latent_height', 'latent_width']),
   ]);
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { cudaProviderInstalled, kindFromInputs, loadRefinerModel, type RefinerMo
 import { runImg2Img } from '../../src/refine/schedule.js';
 import { mapTiles, splitTiles, tileGrid } from '../../src/refine/tiles.js';
 import { Rng } from '../../src/sampling/rng.js';
-import { latentUnetOnnx, pixelUnetOnnx } from './onnx-fixture.js';
+import { latentUnetOnnx, pixelUnetOnnx, vaeEncoderParametersOnnx } from './onnx-fixture.js';
+import { LATENT_TINY, PIXEL_TINY } from './tiny-models.js';
 
 const root = mkdtempSync(join(tmpdir(), 'robosynth-refine-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -26,6 +27,7 @@ function modelDir(name: string, onnx: Uint8Array, json: unknown = sidecar): stri
 }
 
 const quiet = { warn: () => {} };
+const bytesOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const pixel16 = modelDir('pixel16', pixelUnetOnnx(16));
 
 describe('loading a refiner model', () => {
@@ -64,19 +66,21 @@ describe('loading a refiner model', () => {
     await expect(loadRefinerModel(modelDir('pixel-mismatch', pixelUnetOnnx(16), { ...sidecar, resolution: 64 }), quiet)).rejects.toThrow(/resolution 64, the model's sample input is 16 px/);
   });
 
-  it('tells a latent diffusion model apart, by its inputs or its folders, and refuses it clearly', async () => {
+  it('tells a latent diffusion model apart by its inputs; a latent UNet alone is not a refiner', async () => {
     expect(kindFromInputs(['sample', 'timestep', 'encoder_hidden_states'])).toBe('latent');
     expect(kindFromInputs(['sample', 'timestep'])).toBe('pixel');
     expect(kindFromInputs(['input'])).toBeNull();
     const unetAsModel = loadRefinerModel(modelDir('latent-unet', latentUnetOnnx()), quiet);
     await expect(unetAsModel).rejects.toThrow(UserError);
-    await expect(loadRefinerModel(join(root, 'latent-unet'), quiet)).rejects.toThrow(/encoder_hidden_states input.*latent diffusion model.*only pixel-space UNets/);
+    await expect(loadRefinerModel(join(root, 'latent-unet'), quiet)).rejects.toThrow(/encoder_hidden_states input: the UNet of a latent diffusion model alone; a latent refiner is a folder with vae_encoder\/model.onnx/);
+    // The three folders, but parts that are not models: the first one that fails is named.
     const sd = join(root, 'sd-export');
     for (const part of ['vae_encoder', 'unet', 'vae_decoder']) {
       mkdirSync(join(sd, part), { recursive: true });
       writeFileSync(join(sd, part, 'model.onnx'), part === 'unet' ? latentUnetOnnx() : new Uint8Array(0));
     }
-    await expect(loadRefinerModel(sd, quiet)).rejects.toThrow(/found vae_encoder, unet, vae_decoder: a latent diffusion model/);
+    writeFileSync(join(sd, 'model.json'), JSON.stringify({ ...sidecar, kind: 'latent-sd', vae_scaling_factor: 0.18215, resolution: 64 }));
+    await expect(loadRefinerModel(sd, quiet)).rejects.toThrow(/vae_encoder\/model.onnx: onnxruntime could not load it/);
   });
 
   it('says what is missing or wrong', async () => {
@@ -132,34 +136,119 @@ describe('the pieces together: tiled, seeded img2img with a model', () => {
   });
 });
 
-describe('the tiny models from scripts/refiner/train.py', () => {
-  const dir = '/tmp/refiner-tiny';
-  it('--tiny: loads and runs one forward pass with the right output shape', async (ctx) => {
-    if (!existsSync(join(dir, 'model.onnx'))) {
-      ctx.skip(`${dir}/model.onnx does not exist (made by scripts/refiner/train.py --tiny, which has not run on this machine)`);
-    }
-    const model = await loadRefinerModel(dir, quiet);
+describe('the tiny models from scripts/refiner/train.py (test/fixtures/refiner)', () => {
+  it('pixel-tiny (--tiny): loads and runs one forward pass, deterministically', async () => {
+    const model = await loadRefinerModel(PIXEL_TINY, quiet);
     try {
       expect(model.kind).toBe('pixel');
+      expect(model.latent).toEqual({ channels: 3, factor: 1 });
+      expect(model.resolution).toBe(32);
+      expect(model.sizeMultiple).toBe(4);
+      expect(model.schedule.config.type).toBe('squaredcos_cap_v2');
       const r = model.resolution;
       const sample = seededNoise(2 * 3 * r * r, 'tiny-forward');
+      expect(await model.encode(sample)).toBe(sample);
+      expect(await model.decode(sample)).toBe(sample);
       const [t] = model.schedule.timesteps(4);
       const out = await model.run(sample, t, [2, 3, r, r]);
       expect(out.length).toBe(2 * 3 * r * r);
       expect(out.every(Number.isFinite)).toBe(true);
-      // Deterministic: the same input gives the same bytes.
       const again = await model.run(sample, t, [2, 3, r, r]);
-      expect(Buffer.from(again.buffer, again.byteOffset, again.byteLength).equals(Buffer.from(out.buffer, out.byteOffset, out.byteLength))).toBe(true);
+      expect(bytesOf(again).equals(bytesOf(out))).toBe(true);
     } finally {
       await model.release();
     }
   });
 
-  it('--tiny-latent: recognised as a latent diffusion model and refused for now', async (ctx) => {
-    const latent = '/tmp/refiner-tiny-latent';
-    if (!existsSync(join(latent, 'unet', 'model.onnx'))) {
-      ctx.skip(`${latent}/unet/model.onnx does not exist (made by scripts/refiner/train.py --tiny-latent, which has not run on this machine)`);
+  it('latent-tiny (--tiny-latent): three sessions; encode scales by vae_scaling_factor, decode divides; the UNet gets the embeddings per batch item', async () => {
+    const model = await loadRefinerModel(LATENT_TINY, quiet);
+    try {
+      expect(model.kind).toBe('latent');
+      expect(model.resolution).toBe(64);
+      expect(model.sizeMultiple).toBe(16);
+      expect(model.latent).toEqual({ channels: 4, factor: 8 });
+      expect(model.latentShape(2)).toEqual([2, 4, 8, 8]);
+      expect(model.latentShape(1, 64, 96)).toEqual([1, 4, 8, 12]);
+      expect(model.inputNames).toEqual(['sample', 'timestep', 'encoder_hidden_states']);
+      expect(model.sidecar.vaeScalingFactor).toBe(0.5);
+      // The tiny VAE encoder computes 8x8 block means / scaling (R, G, B, grey): scaled back, the means.
+      const [h, w] = [64, 96];
+      const image = Float32Array.from({ length: 2 * 3 * h * w }, (_, i) => Math.sin(i / 97));
+      const z = await model.encode(image, [2, 3, h, w]);
+      expect(z.length).toBe(2 * 4 * 8 * 12);
+      const blockMean = (b: number, c: number, by: number, bx: number) => {
+        let sum = 0;
+        for (let v = 0; v < 8; v++) for (let u = 0; u < 8; u++) sum += image[((b * 3 + c) * h + by * 8 + v) * w + bx * 8 + u];
+        return sum / 64;
+      };
+      for (const [b, c, by, bx] of [[0, 0, 0, 0], [1, 2, 7, 11], [1, 1, 3, 5]]) expect(z[((b * 4 + c) * 8 + by) * 12 + bx]).toBeCloseTo(blockMean(b, c, by, bx), 5);
+      // Decoding is nearest upsampling times scaling of latents / scaling (plus a small random conv): close to the blocks.
+      const back = await model.decode(z, [2, 4, 8, 12]);
+      expect(back.length).toBe(image.length);
+      expect(Math.abs(back[0] - blockMean(0, 0, 0, 0))).toBeLessThan(0.3);
+      // The UNet: timestep int64 (from the session's metadata), embeddings repeated to the batch.
+      const latents = seededNoise(4 * 8 * 8, 'latent-forward');
+      const one = await model.run(latents, 500);
+      const three = await model.run(Float32Array.from({ length: 3 * latents.length }, (_, i) => latents[i % latents.length]), 500, [3, 4, 8, 8]);
+      expect(one.length).toBe(latents.length);
+      for (let b = 0; b < 3; b++) for (const i of [0, 77, 255]) expect(three[b * latents.length + i]).toBeCloseTo(one[i], 5);
+      expect(one.every(Number.isFinite)).toBe(true);
+      await expect(model.run(latents, 500, [1, 4, 4, 4])).rejects.toThrow(/expected \[B, 4, 4, 4\]/);
+      await expect(model.run(new Float32Array(4 * 9 * 9), 500, [1, 4, 9, 9])).rejects.toThrow(/multiples of 2 latent cells/);
+    } finally {
+      await model.release();
     }
-    await expect(loadRefinerModel(latent, quiet)).rejects.toThrow(/a latent diffusion model.*not|only pixel-space UNets/);
+  });
+
+  /** A copy of latent-tiny to change one thing in. */
+  function latentCopy(name: string): string {
+    const dir = join(root, name);
+    cpSync(LATENT_TINY, dir, { recursive: true });
+    return dir;
+  }
+  const editJson = (file: string, edit: (json: Record<string, unknown>) => void) => {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    edit(json);
+    writeFileSync(file, JSON.stringify(json));
+  };
+
+  it('a VAE encoder with latent_parameters (mean, log variance): the mean is taken', async () => {
+    const dir = latentCopy('latent-parameters');
+    writeFileSync(join(dir, 'vae_encoder', 'model.onnx'), vaeEncoderParametersOnnx(0.5));
+    const [ours, tiny] = [await loadRefinerModel(dir, quiet), await loadRefinerModel(LATENT_TINY, quiet)];
+    const image = Float32Array.from({ length: 3 * 64 * 64 }, (_, i) => Math.cos(i / 31));
+    const [a, b] = [await ours.encode(image), await tiny.encode(image)];
+    expect(a.length).toBe(4 * 8 * 8);
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 5);
+    await Promise.all([ours.release(), tiny.release()]);
+  });
+
+  it("takes the schedule from diffusers' scheduler_config.json and the scaling from vae_decoder/config.json when model.json lacks them", async () => {
+    const dir = latentCopy('latent-diffusers-configs');
+    editJson(join(dir, 'model.json'), (json) => {
+      delete json.schedule;
+      delete json.prediction;
+      delete json.vae_scaling_factor;
+    });
+    const model = await loadRefinerModel(dir, quiet);
+    expect(model.schedule.config).toMatchObject({ type: 'scaled_linear', steps_offset: 1, set_alpha_to_one: false, timestep_spacing: 'leading' });
+    expect(model.schedule.alphasCumprod[999]).toBe(0.0046600960195064545);
+    expect(model.sidecar.vaeScalingFactor).toBe(0.5);
+    await model.release();
+    rmSync(join(dir, 'scheduler'), { recursive: true });
+    await expect(loadRefinerModel(dir, quiet)).rejects.toThrow(/schedule: missing, and there is no scheduler\/scheduler_config.json/);
+  });
+
+  it('says what a latent folder lacks', async () => {
+    const noScaling = latentCopy('latent-no-scaling');
+    editJson(join(noScaling, 'model.json'), (json) => delete json.vae_scaling_factor);
+    rmSync(join(noScaling, 'vae_decoder', 'config.json'));
+    await expect(loadRefinerModel(noScaling, quiet)).rejects.toThrow(/vae_scaling_factor: missing/);
+    const noEmbeddings = latentCopy('latent-no-embeddings');
+    rmSync(join(noEmbeddings, 'text_embeddings.bin'));
+    await expect(loadRefinerModel(noEmbeddings, quiet)).rejects.toThrow(/text_embeddings.bin: missing: a latent refiner needs the precomputed encoder_hidden_states/);
+    const badEmbeddings = latentCopy('latent-bad-embeddings');
+    writeFileSync(join(badEmbeddings, 'text_embeddings.bin'), 'RSTENSOR');
+    await expect(loadRefinerModel(badEmbeddings, quiet)).rejects.toThrow(/text_embeddings.bin: not an RSTENSOR file/);
   });
 });

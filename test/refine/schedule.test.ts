@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { NoiseSchedule, parseDiffusionSidecar, runImg2Img, type ScheduleConfig } from '../../src/refine/schedule.js';
+import { NoiseSchedule, parseDiffusionSidecar, runImg2Img, scheduleFromSchedulerConfig, type ScheduleConfig } from '../../src/refine/schedule.js';
 
 /*
  * Reference values. diffusers is not installable here, so they come from torch 1.13 (Debian's
@@ -200,5 +200,22 @@ describe('the sidecar', () => {
     expect(bad({ schedule: { type: 'linear', beta_schedul: 'x' } })).toThrow(/schedule.beta_schedul: unknown key/);
     expect(bad({ schedule: { type: 'linear', num_train_timesteps: 10.5 } })).toThrow(/num_train_timesteps/);
     expect(bad({ prediction: 'epsilon' })).toThrow(UserError);
+  });
+});
+
+describe("diffusers' scheduler_config.json", () => {
+  it('gives the sidecar\'s schedule and prediction (SD-Turbo\'s Euler config as an example)', () => {
+    const turbo = {
+      _class_name: 'EulerDiscreteScheduler', beta_end: 0.012, beta_schedule: 'scaled_linear', beta_start: 0.00085, interpolation_type: 'linear',
+      num_train_timesteps: 1000, prediction_type: 'epsilon', steps_offset: 1, timestep_spacing: 'trailing', trained_betas: null, use_karras_sigmas: false,
+    };
+    const sidecar = parseDiffusionSidecar(scheduleFromSchedulerConfig(turbo));
+    expect(sidecar.prediction).toBe('epsilon');
+    expect(sidecar.schedule).toEqual({
+      type: 'scaled_linear', num_train_timesteps: 1000, beta_start: 0.00085, beta_end: 0.012, timestep_spacing: 'trailing', steps_offset: 1, set_alpha_to_one: true, clip_sample: false,
+    });
+    expect(() => scheduleFromSchedulerConfig({ ...turbo, rescale_betas_zero_snr: true }, 'x.json')).toThrow(/x.json: rescale_betas_zero_snr is not supported/);
+    expect(() => scheduleFromSchedulerConfig({ ...turbo, trained_betas: [0.1] })).toThrow(/trained_betas/);
+    expect(() => scheduleFromSchedulerConfig([])).toThrow(UserError);
   });
 });

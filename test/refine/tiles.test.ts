@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { floatImage, type FloatImage } from '../../src/refine/image.js';
-import { blendTiles, cutTile, gridTiles, mapTiles, splitTiles, tileGrid, tileOrigins, tileWindow } from '../../src/refine/tiles.js';
+import { maxPoolMask } from '../../src/refine/image.js';
+import { blendTiles, cutTile, downscaleGrid, gridTiles, mapTiles, splitTiles, tileGrid, tileOrigins, tileWindow } from '../../src/refine/tiles.js';
 import { Rng } from '../../src/sampling/rng.js';
 
 function randomImage(width: number, height: number, seed: string): FloatImage {
@@ -128,5 +129,30 @@ describe('split and blend', () => {
     });
     expect(seen).toEqual(['0:0,0', '1:36,0', '2:0,6', '3:36,6']);
     expect(maxAbsDiff(back.data, img.data)).toBeLessThanOrEqual(1e-7);
+  });
+});
+
+describe('tiles for a latent model (origins on the VAE grid)', () => {
+  it('aligns every origin to the factor; the latent grid is the same tiling 8x smaller', () => {
+    const grid = tileGrid(90, 70, 64, 16, 8);
+    expect(grid.xs).toEqual([0, 32]); // on ceil(90 / 8) = 12 cells: tiles of 8 cells overlapping by 2
+    expect(grid.ys).toEqual([0, 8]); // 9 cells: the second tile starts one cell in
+    for (const o of [...grid.xs, ...grid.ys]) expect(o % 8).toBe(0);
+    // The last tile ends at the side rounded up to 8 (96 >= 90, 72 >= 70); blending crops it.
+    expect(downscaleGrid(grid, 8)).toEqual({ width: 12, height: 9, size: 8, xs: [0, 4], ys: [0, 1] });
+    const img = randomImage(90, 70, 'aligned');
+    expect(maxAbsDiff(blendTiles(splitTiles(img, grid), grid).data, img.data)).toBeLessThanOrEqual(1e-7);
+    // align 1 is the plain grid.
+    expect(tileGrid(640, 480, 64, 16, 1)).toEqual(tileGrid(640, 480, 64, 16));
+    expect(() => tileGrid(100, 100, 60, 15, 8)).toThrow(/align must be a positive integer dividing the tile size 60/);
+    expect(() => downscaleGrid(tileGrid(100, 100, 64), 8)).toThrow(/not a multiple of 8/);
+  });
+
+  it('max-pools a pixel mask onto the latent grid', () => {
+    const mask = new Uint8Array(10 * 9);
+    mask[0] = 1; // cell (0, 0)
+    mask[8 * 10 + 9] = 1; // pixel (9, 8): the partial cell (1, 1)
+    expect(Array.from(maxPoolMask(mask, 10, 9, 8))).toEqual([1, 0, 0, 1]);
+    expect(Array.from(maxPoolMask(Uint8Array.from([0, 3, 0, 0]), 2, 2, 1))).toEqual([0, 1, 0, 0]);
   });
 });
