@@ -242,10 +242,8 @@ def load_photo_dir(folder):
     return photos
 
 
-def load_frames(folder, what, limit=None, rng=None):
+def load_frames(folder, what):
     files = list_images(folder)
-    if limit is not None and len(files) > limit:
-        files = sorted(files[i] for i in rng.choice(len(files), size=limit, replace=False))
     frames = []
     for path in files:
         img = read_rgb(path)
@@ -435,10 +433,8 @@ def train(args, photos, renders):
     losses, step, warmup = [], 0, max(1, min(100, args.steps // 10))
     net.train()
     while step < args.steps and time.monotonic() - started < budget:
-        frac = step / args.steps
-        if budget < float("inf"):
-            frac = max(frac, (time.monotonic() - started) / budget)
-        lr = args.lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+        # Warm-up, then cosine decay over --steps (by step, never by clock: the run stays deterministic).
+        lr = args.lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
         for group in opt.param_groups:
             group["lr"] = lr
         x = to_tensor(real.batch(half) + fake.batch(args.batch - half))

@@ -38,6 +38,14 @@ const DEFAULT_REFINER = [new URL('../../assets/models/refiner-default', import.m
   .map((url) => fileURLToPath(url))
   .find((path) => existsSync(path)) ?? 'assets/models/refiner-default';
 
+function pixels(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !(n >= 0 && n <= 64)) throw new InvalidArgumentError(`${name}: expected a number of px from 0 to 64, got "${value}"`);
+    return n;
+  };
+}
+
 function provider(value: string): ExecutionProvider {
   if (value !== 'cpu' && value !== 'cuda') throw new InvalidArgumentError(`expected cpu or cuda, got "${value}"`);
   return value;
@@ -55,6 +63,7 @@ interface RenderCliOptions {
   refineStrength: number;
   refineObjectStrength?: number;
   refineSteps: number;
+  refineStructure?: number;
   refineProvider: ExecutionProvider;
 }
 
@@ -87,11 +96,12 @@ export function buildProgram(): Command {
     .option('--refine-strength <s>', 'share of the diffusion to go back (0..1)', fraction('--refine-strength'), 0.3)
     .option('--refine-object-strength <s>', 'objects and robots refined at their own strength (0 keeps them raw); default: --refine-strength', fraction('--refine-object-strength'))
     .option('--refine-steps <n>', 'DDIM steps', integer('--refine-steps', 1), 4)
+    .option('--refine-structure <px>', "structure guidance: the render's detail coarser than this many px is kept (0 = off; default: the model's)", pixels('--refine-structure'))
     .option('--refine-provider <p>', 'onnxruntime execution provider: cpu or cuda', provider, 'cpu')
     .action(async (scene: string, opts: RenderCliOptions, command: Command) => {
       const refineModel = opts.refine === true ? DEFAULT_REFINER : opts.refine;
       if (refineModel === undefined) {
-        const given = (['refineStrength', 'refineObjectStrength', 'refineSteps', 'refineProvider'] as const).filter((key) => command.getOptionValueSource(key) === 'cli');
+        const given = (['refineStrength', 'refineObjectStrength', 'refineSteps', 'refineStructure', 'refineProvider'] as const).filter((key) => command.getOptionValueSource(key) === 'cli');
         if (given.length) throw new UserError(`${given.map((key) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')} without --refine: add --refine [model] to refine the frames`);
       }
       const progress = createProgress(opts.frames);
@@ -120,6 +130,7 @@ export function buildProgram(): Command {
                   strength: opts.refineStrength,
                   objectStrength: opts.refineObjectStrength,
                   steps: opts.refineSteps,
+                  structureSigma: opts.refineStructure,
                   executionProvider: opts.refineProvider,
                 },
               }
@@ -146,13 +157,14 @@ export function buildProgram(): Command {
     .option('--strength <s>', 'share of the diffusion to go back (0..1)', fraction('--strength'), 0.3)
     .option('--object-strength <s>', 'objects and robots refined at their own strength (0 keeps them raw); default: --strength', fraction('--object-strength'))
     .option('--steps <n>', 'DDIM steps', integer('--steps', 1), 4)
+    .option('--structure <px>', "structure guidance: the render's detail coarser than this many px is kept (0 = off; default: the model's)", pixels('--structure'))
     .option('--seed <s>', 'noise seed', integer('--seed', 0), 0)
     .option('--provider <p>', 'onnxruntime execution provider: cpu or cuda', provider, 'cpu')
-    .action(async (dataset: string, opts: { model: string; strength: number; objectStrength?: number; steps: number; seed: number; provider: ExecutionProvider }) => {
+    .action(async (dataset: string, opts: { model: string; strength: number; objectStrength?: number; steps: number; structure?: number; seed: number; provider: ExecutionProvider }) => {
       const progress = createProgress(1);
       try {
         const summary = await refineDataset({
-          dataset, model: opts.model, strength: opts.strength, objectStrength: opts.objectStrength, steps: opts.steps, seed: opts.seed,
+          dataset, model: opts.model, strength: opts.strength, objectStrength: opts.objectStrength, steps: opts.steps, structureSigma: opts.structure, seed: opts.seed,
           executionProvider: opts.provider,
           onLog: (message) => progress.log(message),
           onFrame: (done) => progress.update(done),

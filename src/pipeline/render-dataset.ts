@@ -50,6 +50,8 @@ export interface RenderRefineOptions {
   objectStrength?: number;
   /** DDIM steps; default 4. */
   steps?: number;
+  /** Structure guidance (ILVR) sigma in px, 0 = off; default: the model's refine_defaults. */
+  structureSigma?: number;
   executionProvider?: ExecutionProvider;
   /** onnxruntime threads in the worker; default: onnxruntime's choice. */
   threads?: number;
@@ -95,6 +97,7 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     steps: options.refine.steps ?? 4,
     seed,
     ...(options.refine.objectStrength !== undefined ? { objectStrength: options.refine.objectStrength } : {}),
+    ...(options.refine.structureSigma !== undefined ? { structureSigma: options.refine.structureSigma } : {}),
   };
   const refineRun = options.refine && refineSettings ? { model: basename(resolve(options.refine.model)), steps: refineSettings.steps, seed } : undefined;
   // The model loads first: a bad model folder fails in a second, with nothing written or rendered.

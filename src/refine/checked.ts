@@ -29,6 +29,8 @@ export interface FrameRefineRecord {
   strength: number;
   /** The objects' strength of the kept attempt, when mask-aware strengths are on. */
   object_strength?: number;
+  /** Structure guidance sigma in px (0: none), from the settings or the model's defaults. */
+  structure_sigma: number;
   attempts: number;
   ssim: number;
   edge_alignment: number;
@@ -100,6 +102,7 @@ export async function refineChecked(
       record: {
         strength: round(tried.strength),
         ...(tried.objectStrength !== undefined ? { object_strength: round(tried.objectStrength) } : {}),
+        structure_sigma: settings.structureSigma ?? model.sidecar.structureSigma ?? 0,
         attempts: attempt,
         ssim: round(similarity),
         edge_alignment: round(edges),

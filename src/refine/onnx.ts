@@ -71,6 +71,11 @@ export interface RefinerSidecar extends DiffusionSidecar {
   vaeDownsample?: number;
   /** Latent models: the encoder_hidden_states file, relative to the folder (`text_embeddings`, default text_embeddings.bin). */
   textEmbeddings?: string;
+  /**
+   * `refine_defaults.structure_sigma`: the structure guidance (ILVR low-pass sigma, image px) this
+   * model is meant to run with when the user does not say; 0 or absent: none.
+   */
+  structureSigma?: number;
 }
 
 export interface LoadRefinerOptions {
@@ -209,8 +214,18 @@ export function readSidecar(dir: string): RefinerSidecar {
   if (textEmbeddings !== undefined && textEmbeddings !== null && typeof textEmbeddings !== 'string') {
     throw new UserError(`${file}: text_embeddings: expected a file name, got ${JSON.stringify(textEmbeddings)}`);
   }
+  const defaults = root.refine_defaults;
+  let structureSigma: number | undefined;
+  if (defaults !== undefined && defaults !== null) {
+    const sigma = (defaults as Record<string, unknown>).structure_sigma;
+    if (typeof defaults !== 'object' || Array.isArray(defaults) || (sigma !== undefined && !(typeof sigma === 'number' && sigma >= 0 && sigma <= 64))) {
+      throw new UserError(`${file}: refine_defaults: expected {"structure_sigma": a number of px from 0 to 64}, got ${JSON.stringify(defaults)}`);
+    }
+    structureSigma = sigma as number | undefined;
+  }
   return {
     ...diffusion,
+    structureSigma,
     kind: typeof root.kind === 'string' ? root.kind : undefined,
     resolution,
     sizeMultiple,

@@ -25,6 +25,8 @@ export interface RefineDatasetOptions {
   /** Objects' own strength (mask-aware refinement); default: the same as the background's. */
   objectStrength?: number;
   steps?: number;
+  /** Structure guidance (ILVR) sigma in px, 0 = off; default: the model's refine_defaults. */
+  structureSigma?: number;
   seed?: number;
   executionProvider?: ExecutionProvider;
   checks?: RefineChecks;
@@ -74,6 +76,7 @@ export async function refineDataset(options: RefineDatasetOptions): Promise<{ fr
     steps: options.steps ?? 4,
     seed: options.seed ?? 0,
     ...(options.objectStrength !== undefined ? { objectStrength: options.objectStrength } : {}),
+    ...(options.structureSigma !== undefined ? { structureSigma: options.structureSigma } : {}),
   };
   const model = await loadRefinerModel(options.model, { executionProvider: options.executionProvider, warn: options.onLog });
   const started = performance.now();
