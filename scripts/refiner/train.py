@@ -22,7 +22,11 @@ Modes
                    SD-Turbo ONNX export layout, for tests (see LATENT LAYOUT below).
 
 Useful options: --out DIR, --steps N, --max-minutes M, --device auto|cpu|cuda, --crop PX,
---batch N, --seed S, --schedule cosine|linear|scaled_linear, --no-bench. `--help` lists all.
+--batch N, --seed S, --schedule cosine|linear|scaled_linear, --no-bench, --init-from MODEL.onnx
+(continue from a model this script made), --low-t-max F (the timestep range most training
+samples come from, as a share of T), --structure-sigma PX and --structure-flat-sigma PX (written
+to model.json's refine_defaults: the structure guidance the model runs with, near the render's
+edges and elsewhere). `--help` lists all.
 
 Examples
 --------
@@ -865,6 +869,8 @@ def run_pixel(args, tiny):
         "name": out.name,
         "kind": "pixel-unet",
         "prediction": "epsilon",
+        **({"refine_defaults": {"structure_sigma": args.structure_sigma, "structure_flat_sigma": args.structure_flat_sigma}}
+           if args.structure_sigma else {}),
         "schedule": schedule_json(kind, beta_start, beta_end, alphas_cumprod),
         "resolution": args.crop,
         "size_multiple": net.size_multiple,
@@ -1135,6 +1141,10 @@ def parse_args(argv=None):
                    help="share of training timesteps drawn from [0, low-t-max * 1000) rather than [0, 1000)")
     p.add_argument("--low-t-max", type=float, default=0.6,
                    help="upper end of the refiner's timestep range, as a share of T (default 0.6)")
+    p.add_argument("--structure-sigma", type=float, default=1.0,
+                   help="model.json refine_defaults.structure_sigma: the structure guidance (px) the model runs with by default (0: none)")
+    p.add_argument("--structure-flat-sigma", type=float, default=3.0,
+                   help="model.json refine_defaults.structure_flat_sigma: edge-aware guidance, the px kept from the render away from its edges (0: structure-sigma everywhere)")
     p.add_argument("--init-from", help="start from the weights of a model.onnx this script made (continue or fine-tune)")
     p.add_argument("--channels", help="UNet channels per level (default 16,32,64,128; --tiny: 8,16)")
     p.add_argument("--unshuffle", type=int, help="pixel-unshuffle factor (default 2; --tiny: 2)")

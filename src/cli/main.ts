@@ -38,11 +38,20 @@ const DEFAULT_REFINER = [new URL('../../assets/models/refiner-default', import.m
   .map((url) => fileURLToPath(url))
   .find((path) => existsSync(path)) ?? 'assets/models/refiner-default';
 
-function pixels(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !(n >= 0 && n <= 64)) throw new InvalidArgumentError(`${name}: expected a number of px from 0 to 64, got "${value}"`);
-    return n;
+/** Structure guidance: "EDGE" or "EDGE,FLAT" in px (0 = off). */
+export interface StructureFlag {
+  sigma: number;
+  flatSigma: number;
+}
+
+function structure(name: string) {
+  return (value: string): StructureFlag => {
+    const parts = value.split(',').map((v) => v.trim());
+    const numbers = parts.map(Number);
+    if (parts.length > 2 || parts.some((v) => v === '') || numbers.some((n) => !(n >= 0 && n <= 64))) {
+      throw new InvalidArgumentError(`${name}: expected px near edges, optionally ",px" elsewhere (numbers from 0 to 64, e.g. 1 or 1,3), got "${value}"`);
+    }
+    return { sigma: numbers[0], flatSigma: numbers[1] ?? 0 };
   };
 }
 
@@ -63,7 +72,7 @@ interface RenderCliOptions {
   refineStrength: number;
   refineObjectStrength?: number;
   refineSteps: number;
-  refineStructure?: number;
+  refineStructure?: StructureFlag;
   refineProvider: ExecutionProvider;
 }
 
@@ -96,7 +105,7 @@ export function buildProgram(): Command {
     .option('--refine-strength <s>', 'share of the diffusion to go back (0..1)', fraction('--refine-strength'), 0.3)
     .option('--refine-object-strength <s>', 'objects and robots refined at their own strength (0 keeps them raw); default: --refine-strength', fraction('--refine-object-strength'))
     .option('--refine-steps <n>', 'DDIM steps', integer('--refine-steps', 1), 4)
-    .option('--refine-structure <px>', "structure guidance: the render's detail coarser than this many px is kept (0 = off; default: the model's)", pixels('--refine-structure'))
+    .option('--refine-structure <px[,px]>', "structure guidance: the render's detail coarser than this many px is kept near its edges [and coarser than the second elsewhere] (0 = off; default: the model's)", structure('--refine-structure'))
     .option('--refine-provider <p>', 'onnxruntime execution provider: cpu or cuda', provider, 'cpu')
     .action(async (scene: string, opts: RenderCliOptions, command: Command) => {
       const refineModel = opts.refine === true ? DEFAULT_REFINER : opts.refine;
@@ -130,7 +139,7 @@ export function buildProgram(): Command {
                   strength: opts.refineStrength,
                   objectStrength: opts.refineObjectStrength,
                   steps: opts.refineSteps,
-                  structureSigma: opts.refineStructure,
+                  ...(opts.refineStructure ? { structureSigma: opts.refineStructure.sigma, structureFlatSigma: opts.refineStructure.flatSigma } : {}),
                   executionProvider: opts.refineProvider,
                 },
               }
@@ -157,14 +166,15 @@ export function buildProgram(): Command {
     .option('--strength <s>', 'share of the diffusion to go back (0..1)', fraction('--strength'), 0.3)
     .option('--object-strength <s>', 'objects and robots refined at their own strength (0 keeps them raw); default: --strength', fraction('--object-strength'))
     .option('--steps <n>', 'DDIM steps', integer('--steps', 1), 4)
-    .option('--structure <px>', "structure guidance: the render's detail coarser than this many px is kept (0 = off; default: the model's)", pixels('--structure'))
+    .option('--structure <px[,px]>', "structure guidance: the render's detail coarser than this many px is kept near its edges [and coarser than the second elsewhere] (0 = off; default: the model's)", structure('--structure'))
     .option('--seed <s>', 'noise seed', integer('--seed', 0), 0)
     .option('--provider <p>', 'onnxruntime execution provider: cpu or cuda', provider, 'cpu')
-    .action(async (dataset: string, opts: { model: string; strength: number; objectStrength?: number; steps: number; structure?: number; seed: number; provider: ExecutionProvider }) => {
+    .action(async (dataset: string, opts: { model: string; strength: number; objectStrength?: number; steps: number; structure?: StructureFlag; seed: number; provider: ExecutionProvider }) => {
       const progress = createProgress(1);
       try {
         const summary = await refineDataset({
-          dataset, model: opts.model, strength: opts.strength, objectStrength: opts.objectStrength, steps: opts.steps, structureSigma: opts.structure, seed: opts.seed,
+          dataset, model: opts.model, strength: opts.strength, objectStrength: opts.objectStrength, steps: opts.steps, seed: opts.seed,
+          ...(opts.structure ? { structureSigma: opts.structure.sigma, structureFlatSigma: opts.structure.flatSigma } : {}),
           executionProvider: opts.provider,
           onLog: (message) => progress.log(message),
           onFrame: (done) => progress.update(done),

@@ -52,6 +52,8 @@ export interface RenderRefineOptions {
   steps?: number;
   /** Structure guidance (ILVR) sigma in px, 0 = off; default: the model's refine_defaults. */
   structureSigma?: number;
+  /** Edge-aware guidance's flat-area sigma in px (0: structureSigma everywhere); default: the model's. */
+  structureFlatSigma?: number;
   executionProvider?: ExecutionProvider;
   /** onnxruntime threads in the worker; default: onnxruntime's choice. */
   threads?: number;
@@ -98,6 +100,7 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     seed,
     ...(options.refine.objectStrength !== undefined ? { objectStrength: options.refine.objectStrength } : {}),
     ...(options.refine.structureSigma !== undefined ? { structureSigma: options.refine.structureSigma } : {}),
+    ...(options.refine.structureFlatSigma !== undefined ? { structureFlatSigma: options.refine.structureFlatSigma } : {}),
   };
   const refineRun = options.refine && refineSettings ? { model: basename(resolve(options.refine.model)), steps: refineSettings.steps, seed } : undefined;
   // The model loads first: a bad model folder fails in a second, with nothing written or rendered.

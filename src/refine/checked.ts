@@ -31,6 +31,8 @@ export interface FrameRefineRecord {
   object_strength?: number;
   /** Structure guidance sigma in px (0: none), from the settings or the model's defaults. */
   structure_sigma: number;
+  /** Edge-aware guidance's flat-area sigma in px (0: structure_sigma everywhere). */
+  structure_flat_sigma: number;
   attempts: number;
   ssim: number;
   edge_alignment: number;
@@ -103,6 +105,7 @@ export async function refineChecked(
         strength: round(tried.strength),
         ...(tried.objectStrength !== undefined ? { object_strength: round(tried.objectStrength) } : {}),
         structure_sigma: settings.structureSigma ?? model.sidecar.structureSigma ?? 0,
+        structure_flat_sigma: settings.structureFlatSigma ?? model.sidecar.structureFlatSigma ?? 0,
         attempts: attempt,
         ssim: round(similarity),
         edge_alignment: round(edges),

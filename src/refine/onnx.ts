@@ -76,6 +76,8 @@ export interface RefinerSidecar extends DiffusionSidecar {
    * model is meant to run with when the user does not say; 0 or absent: none.
    */
   structureSigma?: number;
+  /** `refine_defaults.structure_flat_sigma`: edge-aware guidance's flat-area sigma (px); 0 or absent: none. */
+  structureFlatSigma?: number;
 }
 
 export interface LoadRefinerOptions {
@@ -216,16 +218,20 @@ export function readSidecar(dir: string): RefinerSidecar {
   }
   const defaults = root.refine_defaults;
   let structureSigma: number | undefined;
+  let structureFlatSigma: number | undefined;
   if (defaults !== undefined && defaults !== null) {
-    const sigma = (defaults as Record<string, unknown>).structure_sigma;
-    if (typeof defaults !== 'object' || Array.isArray(defaults) || (sigma !== undefined && !(typeof sigma === 'number' && sigma >= 0 && sigma <= 64))) {
-      throw new UserError(`${file}: refine_defaults: expected {"structure_sigma": a number of px from 0 to 64}, got ${JSON.stringify(defaults)}`);
+    const { structure_sigma: sigma, structure_flat_sigma: flat } = defaults as Record<string, unknown>;
+    const px = (v: unknown) => v === undefined || (typeof v === 'number' && v >= 0 && v <= 64);
+    if (typeof defaults !== 'object' || Array.isArray(defaults) || !px(sigma) || !px(flat)) {
+      throw new UserError(`${file}: refine_defaults: expected {"structure_sigma", "structure_flat_sigma": numbers of px from 0 to 64}, got ${JSON.stringify(defaults)}`);
     }
     structureSigma = sigma as number | undefined;
+    structureFlatSigma = flat as number | undefined;
   }
   return {
     ...diffusion,
     structureSigma,
+    structureFlatSigma,
     kind: typeof root.kind === 'string' ? root.kind : undefined,
     resolution,
     sizeMultiple,

@@ -27,6 +27,8 @@ export interface RefineDatasetOptions {
   steps?: number;
   /** Structure guidance (ILVR) sigma in px, 0 = off; default: the model's refine_defaults. */
   structureSigma?: number;
+  /** Edge-aware guidance's flat-area sigma in px (0: structureSigma everywhere); default: the model's. */
+  structureFlatSigma?: number;
   seed?: number;
   executionProvider?: ExecutionProvider;
   checks?: RefineChecks;
@@ -77,6 +79,7 @@ export async function refineDataset(options: RefineDatasetOptions): Promise<{ fr
     seed: options.seed ?? 0,
     ...(options.objectStrength !== undefined ? { objectStrength: options.objectStrength } : {}),
     ...(options.structureSigma !== undefined ? { structureSigma: options.structureSigma } : {}),
+    ...(options.structureFlatSigma !== undefined ? { structureFlatSigma: options.structureFlatSigma } : {}),
   };
   const model = await loadRefinerModel(options.model, { executionProvider: options.executionProvider, warn: options.onLog });
   const started = performance.now();

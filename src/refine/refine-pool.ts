@@ -5,7 +5,7 @@
  * frames; the render loop bounds how many frames wait for it.
  *
  * The worker script is dist/refine-worker.js beside the bundled CLI; from source (tests, tsx) it
- * is refine-worker.ts, run through tsx's loader.
+ * is refine-worker.ts, run through tsx's loader (tsx is then a dev dependency in reach).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +15,13 @@ import type { RefinedFrame } from './checked.js';
 import type { ExecutionProvider } from './onnx.js';
 import type { WorkerFailure, WorkerInit, WorkerReply } from './refine-protocol.js';
 
-function workerScript(): { url: URL; execArgv: string[] } {
+function startWorker(workerData: WorkerInit): Worker {
   const bundled = new URL('./refine-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(bundled))) return { url: bundled, execArgv: [] };
-  return { url: new URL('./refine-worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] };
+  if (existsSync(fileURLToPath(bundled))) return new Worker(bundled, { workerData });
+  // From source: a worker does not inherit the parent's TypeScript loader, so it registers tsx's.
+  const source = new URL('./refine-worker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
+  return new Worker(boot, { eval: true, workerData });
 }
 
 function toError(failure: WorkerFailure): Error {
@@ -46,8 +49,7 @@ export class RefineWorker {
 
   /** Starts the worker and waits until the model is loaded (a bad model folder fails here). */
   static async start(init: WorkerInit, log?: (message: string) => void): Promise<RefineWorker> {
-    const { url, execArgv } = workerScript();
-    const worker = new Worker(url, { workerData: init, execArgv });
+    const worker = startWorker(init);
     const holder: { pool?: RefineWorker } = {};
     const info = await new Promise<RefineWorkerInfo>((resolve, reject) => {
       worker.on('message', (reply: WorkerReply) => {
