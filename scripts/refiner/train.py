@@ -705,9 +705,13 @@ def write_model_card(out, meta, keep_measured=False):
         f"- {tr['steps']:,} steps of batch {tr['batch']} ({tr['steps'] * tr['batch']:,} crops of {tr['crop']}x{tr['crop']}),",
         f"  {tr['seconds'] / 60:.1f} minutes on {tr['device']} (torch threads: {tr['threads']}), torch {tr['torch']}, seed {tr['seed']}.",
         f"- Crops: random position, horizontal flip, downscale jitter {tr['scale_range'][0]}-{tr['scale_range'][1]} source px per output px.",
-        f"- Timesteps: {tr['low_t_fraction']:.0%} uniform in [0, 600) (the strengths a refiner uses), the rest uniform in [0, 1000).",
+        f"- Timesteps: {tr['low_t_fraction']:.0%} uniform in [0, {int(tr.get('low_t_max', 0.6) * T_TRAIN)}) (the strengths a refiner uses), the rest uniform in [0, 1000).",
         f"- AdamW, lr {tr['lr']} (warm-up {tr['warmup']} steps, cosine decay to 10%), grad-norm clip 1, EMA {tr['ema']} (weights exported).",
         f"- Command: `{tr['command']}`",
+        *([f"- Continued from `{tr['continued_from']['model']}`"
+           + (f" ({tr['continued_from']['steps']:,} steps, {tr['continued_from']['seconds'] / 60:.1f} minutes: `{tr['continued_from'].get('command', '')}`)"
+              if 'steps' in tr['continued_from'] else "") + "; the figures here are this run's alone."]
+          if tr.get("continued_from") else []),
         f"- Final training loss (noise MSE, mean of the last {tr['final_loss_window']} steps): {tr['final_loss']}.",
         "",
         f"Validation on {tr['validation']['crops']} fixed crops, {tr['validation']['source']}: noise MSE (1.0 = predicting",
@@ -718,6 +722,17 @@ def write_model_card(out, meta, keep_measured=False):
     ]
     for t, m in tr["validation"]["metrics"].items():
         lines.append(f"| {t} ({int(t) / T_TRAIN:.1f}) | {m['eps_mse']} | {m['x0_psnr_db']} dB | {m['noisy_psnr_db']} dB |")
+    defaults = meta.get("refine_defaults")
+    if defaults:
+        lines += [
+            "",
+            "## How robosynth runs it",
+            "",
+            f"`model.json`'s `refine_defaults` turn on edge-aware structure guidance (ILVR): after every DDIM step the",
+            f"render's detail coarser than {defaults['structure_sigma']:g} px is restored near its edges"
+            + (f" and coarser than {defaults['structure_flat_sigma']:g} px elsewhere" if defaults.get('structure_flat_sigma') else "")
+            + ", so the model adds texture without moving outlines (`--refine-structure` overrides it; see src/refine/refiner.ts).",
+        ]
     lines += ["", "## Speed", ""]
     if bm:
         est = bm["frame_640x480_estimate"]

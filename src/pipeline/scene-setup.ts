@@ -1,7 +1,7 @@
 /**
  * Everything a batch needs from the scene file before rendering: the validated spec (resized if
- * asked), the model catalog, and the frame sampler bound to cannon-es. Kept free of the renderer
- * so the sampling worker can load it.
+ * asked), the model catalog, and the frame sampler bound to cannon-es. Kept free of the renderer,
+ * so benchmarks and tests can sample frames without a browser.
  */
 import { loadMeshFile } from '../geometry/mesh-files.js';
 import { loadMeshParts } from '../geometry/mesh-parts.js';
