@@ -243,9 +243,9 @@ export function readSidecar(dir: string): RefinerSidecar {
   };
 }
 
-type Ort = typeof import('onnxruntime-node');
+export type Ort = typeof import('onnxruntime-node');
 let ortModule: Promise<Ort> | undefined;
-function loadOrt(): Promise<Ort> {
+export function loadOrt(): Promise<Ort> {
   ortModule ??= import('onnxruntime-node').catch((error: Error) => {
     ortModule = undefined;
     throw new Error(`refiner: onnxruntime-node could not be loaded on ${process.platform}/${process.arch} (${error.message.split('\n')[0]}); run npm install with ONNXRUNTIME_NODE_INSTALL=skip`);

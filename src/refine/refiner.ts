@@ -45,8 +45,8 @@
  *
  * Edge-aware guidance (`structureFlatSigma`): the labels pin down the outlines, not the flat
  * areas between them. With a flat-area sigma, every step first applies the guidance at that
- * (larger) sigma everywhere, then at `structureSigma` weighted by the render's edges (colour Sobel
- * magnitude, a 16-level step = full weight, spread 2 px). Outlines and creases keep the fine
+ * (larger) sigma everywhere, then at `structureSigma` weighted by the render's edges (a step of
+ * 16 levels between neighbours = full weight, spread 2 px). Outlines and creases keep the fine
  * guidance; table tops and object faces keep only their coarse shading from the render and take
  * the model's texture up to the larger scale. On the default scene with the default model this is
  * what moves the realism classifier (scripts/refiner/realism.py) from calling no refined frame
@@ -54,7 +54,7 @@
  */
 import { UserError } from '../errors.js';
 import { floatImage, floatToRgb8, fromChw, maxPoolMask, rgb8ToFloat, toChw, type FloatImage } from './image.js';
-import { colourDerivatives } from './metrics.js';
+import { lowPassPlanes } from './low-pass.js';
 import { seededNoise } from './noise.js';
 import type { Dims4, RefinerModel } from './onnx.js';
 import type { NoiseSchedule, PlanStep } from './schedule.js';
@@ -89,105 +89,54 @@ export interface RefineSettings {
   structureFlatSigma?: number;
 }
 
-/** Colour gradient (Sobel) of a step of this many 8-bit levels counts as a full edge. */
+/** A step of this many 8-bit levels (in any channel) between neighbouring pixels is a full edge. */
 const EDGE_LEVELS = 16;
 /** Px around an edge that keep the fine guidance. */
 const EDGE_REACH = 2;
 
 /**
- * Guidance weights from the raw frame's edges: the colour Sobel magnitude scaled so that a step of
- * EDGE_LEVELS levels gives 1, spread EDGE_REACH px by a max filter, max-pooled to the model's grid
- * and repeated per channel (channels last, for splitTiles).
+ * Guidance weights from the raw frame's edges: per pixel the largest step, over R, G, B, to its
+ * 4-neighbours, scaled so that EDGE_LEVELS levels give 1; spread EDGE_REACH px by a (separable)
+ * max filter, max-pooled to the model's grid and repeated per channel (channels last, for
+ * splitTiles).
  */
 function edgeWeightImage(rgb: Uint8Array, width: number, height: number, factor: number, channels: number): FloatImage {
-  const { dx, dy } = colourDerivatives(rgb, width, height);
   const w = new Float32Array(width * height);
-  for (let p = 0; p < w.length; p++) w[p] = Math.min(1, Math.hypot(dx[p], dy[p]) / (4 * EDGE_LEVELS));
-  const spread = new Float32Array(w.length);
+  const step = (p: number, q: number) => {
+    const d = Math.max(Math.abs(rgb[3 * p] - rgb[3 * q]), Math.abs(rgb[3 * p + 1] - rgb[3 * q + 1]), Math.abs(rgb[3 * p + 2] - rgb[3 * q + 2])) / EDGE_LEVELS;
+    const v = d > 1 ? 1 : d;
+    if (v > w[p]) w[p] = v;
+    if (v > w[q]) w[q] = v;
+  };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      if (x + 1 < width) step(p, p + 1);
+      if (y + 1 < height) step(p, p + width);
+    }
+  }
+  // Max filter, rows then columns.
+  const rows = new Float32Array(w.length);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       let m = 0;
-      for (let v = Math.max(0, y - EDGE_REACH); v <= Math.min(height - 1, y + EDGE_REACH); v++) {
-        for (let u = Math.max(0, x - EDGE_REACH); u <= Math.min(width - 1, x + EDGE_REACH); u++) m = Math.max(m, w[v * width + u]);
-      }
-      spread[y * width + x] = m;
+      for (let u = Math.max(0, x - EDGE_REACH); u <= Math.min(width - 1, x + EDGE_REACH); u++) m = Math.max(m, w[y * width + u]);
+      rows[y * width + x] = m;
     }
   }
   const gw = Math.ceil(width / factor), gh = Math.ceil(height / factor);
   const out = floatImage(gw, gh, channels);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
+      let m = 0;
+      for (let v = Math.max(0, y - EDGE_REACH); v <= Math.min(height - 1, y + EDGE_REACH); v++) m = Math.max(m, rows[v * width + x]);
       const cell = (Math.floor(y / factor) * gw + Math.floor(x / factor)) * channels;
-      for (let c = 0; c < channels; c++) out.data[cell + c] = Math.max(out.data[cell + c], spread[y * width + x]);
+      for (let c = 0; c < channels; c++) if (m > out.data[cell + c]) out.data[cell + c] = m;
     }
   }
   return out;
 }
 
-/** A normalized 1-D Gaussian of the given sigma, radius ceil(3 sigma). */
-function gaussianKernel(sigma: number): Float32Array {
-  const r = Math.max(1, Math.ceil(3 * sigma));
-  const k = Float32Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
-  const sum = k.reduce((a, b) => a + b, 0);
-  return k.map((v) => v / sum);
-}
-
-/**
- * Widths of three box filters whose succession approximates a Gaussian of this sigma (Kovesi,
- * "Fast almost-Gaussian filtering", 2010): odd widths wl and wl + 2, m of them wl.
- */
-function boxWidths(sigma: number): number[] {
-  const n = 3;
-  let wl = Math.floor(Math.sqrt((12 * sigma * sigma) / n + 1));
-  if (wl % 2 === 0) wl--;
-  const m = Math.round((12 * sigma * sigma - n * wl * wl - 4 * n * wl - 3 * n) / (-4 * wl - 4));
-  return Array.from({ length: n }, (_, i) => (i < m ? wl : wl + 2));
-}
-
-/** Sigmas up to this use the exact kernel; wider ones three box filters (cost independent of sigma). */
-const EXACT_SIGMA_MAX = 1.5;
-
-/**
- * Separable Gaussian low-pass of every (item, channel) plane of a [B, C, s, s] tensor, in place,
- * borders reflected (numpy's "reflect"). Up to EXACT_SIGMA_MAX the exact sampled Gaussian (radius
- * ceil(3 sigma)); above, three running-sum box filters, which match it to a few percent of the
- * kernel's peak at a cost that does not grow with sigma.
- */
-export function lowPassPlanes(data: Float32Array, planes: number, side: number, sigma: number): Float32Array {
-  const kernels = sigma <= EXACT_SIGMA_MAX ? [gaussianKernel(sigma)] : boxWidths(sigma).map((w) => new Float32Array(w).fill(1 / w));
-  const r = Math.max(...kernels.map((k) => (k.length - 1) / 2));
-  // One padded line at a time: the inner loop then needs no border tests.
-  const line = new Float32Array(side + 2 * r);
-  const reflect = (i: number) => (i < 0 ? Math.min(-i, side - 1) : i >= side ? Math.max(2 * side - 2 - i, 0) : i);
-  const pass = (k: Float32Array, base: number, step: number) => {
-    const kr = (k.length - 1) / 2;
-    for (let i = -kr; i < side + kr; i++) line[i + kr] = data[base + reflect(i) * step];
-    if (k.length > 1 && k[0] === k[k.length - 1] && k[0] === k[kr]) {
-      // A box: a running sum.
-      let acc = 0;
-      for (let j = 0; j < k.length; j++) acc += line[j];
-      for (let i = 0; i < side; i++) {
-        data[base + i * step] = acc * k[0];
-        acc += line[i + k.length] - line[i];
-      }
-      return;
-    }
-    for (let i = 0; i < side; i++) {
-      let acc = 0;
-      for (let j = 0; j < k.length; j++) acc += k[j] * line[i + j];
-      data[base + i * step] = acc;
-    }
-  };
-  const plane = side * side;
-  for (let p = 0; p < planes; p++) {
-    const base = p * plane;
-    for (const k of kernels) {
-      for (let y = 0; y < side; y++) pass(k, base + y * side, 1);
-      for (let x = 0; x < side; x++) pass(k, base + x, side);
-    }
-  }
-  return data;
-}
 
 /**
  * The timestep an SDEdit pass at `strength` starts from: round(strength·(T-1)), clamped to the last
@@ -313,16 +262,16 @@ export async function refineFrame(model: RefinerModel, rgb: Uint8Array, width: n
   }
   // With a flat-area sigma, the fine guidance holds only near the render's edges (weights 0..1).
   const edgeWeights = sigma > 0 && flatSigma > 0 ? stackChw(splitTiles(edgeWeightImage(rgb, width, height, factor, channels), lgrid)) : undefined;
-  const guide = (x: Float32Array, tPrev: number, s: number, weights?: Float32Array) => {
+  const guide = async (x: Float32Array, tPrev: number, s: number, weights?: Float32Array) => {
     // ILVR: x <- x - LP(x) + LP(raw noised to tPrev), with the pass's own noise.
     // The low-pass is linear: LP(ref) - LP(x) = LP(ref - x), one filtering per step.
     const ab = tPrev >= 0 ? schedule.alphaBar(tPrev) : 1;
     const [a, b] = [Math.sqrt(ab), Math.sqrt(1 - ab)];
     const gap = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) gap[i] = a * z0[i] + b * noise[i] - x[i];
-    lowPassPlanes(gap, count * channels, ls, s);
-    if (weights) for (let i = 0; i < x.length; i++) x[i] += weights[i] * gap[i];
-    else for (let i = 0; i < x.length; i++) x[i] += gap[i];
+    const low = await lowPassPlanes(gap, count * channels, ls, s);
+    if (weights) for (let i = 0; i < x.length; i++) x[i] += weights[i] * low[i];
+    else for (let i = 0; i < x.length; i++) x[i] += low[i];
   };
   let x = schedule.addNoise(z0, noise, plan[0].t);
   for (let k = 0; k < plan.length; k++) {
@@ -330,8 +279,8 @@ export async function refineFrame(model: RefinerModel, rgb: Uint8Array, width: n
     if (k > 0) regionIdx.forEach((idx, r) => k <= liveFrom[r] && reset(x, idx, t));
     const out = await inBatches(x, count, batch, (chunk, items) => model.run(chunk, t, latentDims(items)));
     x = schedule.ddimStep(x, out, t, tPrev);
-    if (flatSigma > 0) guide(x, tPrev, flatSigma);
-    if (sigma > 0) guide(x, tPrev, sigma, edgeWeights);
+    if (flatSigma > 0) await guide(x, tPrev, flatSigma);
+    if (sigma > 0) await guide(x, tPrev, sigma, edgeWeights);
   }
   regionIdx.forEach((idx, r) => neverLive[r] && reset(x, idx, -1));
 

@@ -24,7 +24,7 @@ interface RefineFile {
   model: string;
   steps: number;
   seed: number;
-  frames: Record<string, { strength: number; object_strength?: number; attempts: number; ssim: number; edge_alignment: number; edge_alignment_raw: number; flagged: boolean }>;
+  frames: Record<string, { strength: number; object_strength?: number; structure_sigma: number; structure_flat_sigma: number; attempts: number; ssim: number; edge_alignment: number; edge_alignment_raw: number; flagged: boolean }>;
 }
 
 function rgbOf(path: string): Uint8Array {
@@ -125,7 +125,11 @@ describe('robosynth render --refine', () => {
     const summary = summaryOf(cli('render', 'scenes/tabletop.yaml', '--frames', '2', '--out', out, '--seed', '9', '--width', '320', '--height', '240', '--refine'));
     expect(summary.refine).toMatchObject({ model: 'refiner-default', frames: 2, flagged: 0 });
     const scores = JSON.parse(readFileSync(join(chunkOf(out), 'scene_refine.json'), 'utf8')) as RefineFile;
-    for (const frame of Object.values(scores.frames)) expect(frame.edge_alignment).toBeGreaterThanOrEqual(0.9 * frame.edge_alignment_raw);
+    for (const frame of Object.values(scores.frames)) {
+      expect(frame.edge_alignment).toBeGreaterThanOrEqual(0.9 * frame.edge_alignment_raw);
+      // The model's refine_defaults: edge-aware structure guidance.
+      expect(frame).toMatchObject({ strength: 0.3, attempts: 1, structure_sigma: 1, structure_flat_sigma: 3 });
+    }
   }, 180_000);
 
   it('refuses refine settings without --refine, and a bad model before rendering anything', () => {

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRefinerModel, type RefinerModel } from '../../src/refine/onnx.js';
-import { lowPassPlanes, refineFrame, sdeditPlan, startTimestep } from '../../src/refine/refiner.js';
+import { gaussianKernel, lowPassPlanes } from '../../src/refine/low-pass.js';
+import { refineFrame, sdeditPlan, startTimestep } from '../../src/refine/refiner.js';
 import { NoiseSchedule } from '../../src/refine/schedule.js';
 import { tileGrid } from '../../src/refine/tiles.js';
 import { Rng } from '../../src/sampling/rng.js';
@@ -216,14 +217,14 @@ describe('structure guidance (ILVR)', () => {
     }
   }
   /** Mean absolute difference of two frames after a Gaussian low-pass of `sigma` px, away from the border. */
-  function lowPassGap(a: Uint8Array, b: Uint8Array, sigma: number): number {
-    const planes = (img: Uint8Array) => {
+  async function lowPassGap(a: Uint8Array, b: Uint8Array, sigma: number): Promise<number> {
+    const planes = async (img: Uint8Array) => {
       const side = Math.max(w, h);
       const out = new Float32Array(3 * side * side);
       for (let c = 0; c < 3; c++) for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) out[c * side * side + y * side + x] = img[(Math.min(y, h - 1) * w + Math.min(x, w - 1)) * 3 + c];
-      return { out: lowPassPlanes(out, 3, side, sigma), side };
+      return { out: await lowPassPlanes(out, 3, side, sigma), side };
     };
-    const [pa, pb] = [planes(a), planes(b)];
+    const [pa, pb] = [await planes(a), await planes(b)];
     let sum = 0, n = 0;
     for (let c = 0; c < 3; c++) for (let y = 8; y < h - 8; y++) for (let x = 8; x < w - 8; x++) {
       const i = c * pa.side * pa.side + y * pa.side + x;
@@ -238,8 +239,8 @@ describe('structure guidance (ILVR)', () => {
     try {
       const free = await refineFrame(model, card, w, h, 0, { strength: 0.5, steps: 4, seed: 3, structureSigma: 0 });
       const guided = await refineFrame(model, card, w, h, 0, { strength: 0.5, steps: 4, seed: 3, structureSigma: 2 });
-      const coarseFree = lowPassGap(free, card, 4);
-      const coarseGuided = lowPassGap(guided, card, 4);
+      const coarseFree = await lowPassGap(free, card, 4);
+      const coarseGuided = await lowPassGap(guided, card, 4);
       // Without guidance the tiny model moves the coarse picture (measured: 8.5 levels off on
       // average); with it the coarse picture stays (3.0: what is left is the model's fine detail
       // seen through the wide low-pass, and the tile blending).
@@ -255,16 +256,30 @@ describe('structure guidance (ILVR)', () => {
     }
   });
 
-  it('low-pass: a constant plane stays constant, an impulse spreads to a normalized Gaussian', () => {
-    const side = 15;
-    const flat = new Float32Array(side * side).fill(3);
-    expect(Array.from(lowPassPlanes(flat, 1, side, 1.5)).every((v) => Math.abs(v - 3) < 1e-5)).toBe(true);
+  it('low-pass (onnxruntime): a constant plane stays constant, an impulse becomes the normalized 2-D Gaussian, borders reflect', async () => {
+    const side = 31;
+    const flat = new Float32Array(2 * side * side).fill(3);
+    expect(Array.from(await lowPassPlanes(flat, 2, side, 1.5)).every((v) => Math.abs(v - 3) < 1e-5)).toBe(true);
     const impulse = new Float32Array(side * side);
-    impulse[7 * side + 7] = 1;
-    const spread = lowPassPlanes(impulse, 1, side, 1.5);
-    expect(spread.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
-    expect(spread[7 * side + 7]).toBeGreaterThan(spread[7 * side + 8]);
-    expect(spread[7 * side + 8]).toBeCloseTo(spread[8 * side + 7], 6);
+    impulse[15 * side + 15] = 1;
+    const k = gaussianKernel(2);
+    const spread = await lowPassPlanes(impulse, 1, side, 2);
+    let sum = 0;
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) {
+        const expected = Math.abs(x - 15) <= 6 && Math.abs(y - 15) <= 6 ? k[x - 9] * k[y - 9] : 0;
+        expect(spread[y * side + x]).toBeCloseTo(expected, 6);
+        sum += spread[y * side + x];
+      }
+    }
+    expect(sum).toBeCloseTo(1, 5);
+    // Reflected border ("reflect", edge not repeated): an impulse at x = 1 also shows at x = 1 from its mirror at -1.
+    const edge = new Float32Array(side * side);
+    edge[15 * side + 1] = 1;
+    const near = await lowPassPlanes(edge, 1, side, 1);
+    const k1 = gaussianKernel(1);
+    expect(near[15 * side + 0]).toBeCloseTo(2 * k1[2] * k1[3], 6);
+    await expect(lowPassPlanes(new Float32Array(16), 1, 4, 2)).rejects.toThrow(/wider than 6 px/);
   });
 });
 
