@@ -7,16 +7,14 @@
 set -euo pipefail
 say() { printf 'robosynth setup-python: %s\n' "$*" >&2; }
 packages=(python3 python3-torch python3-onnx python3-numpy python3-pil python3-skimage opencv-doc)
-missing=()
-for pkg in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/debian.sh
+. scripts/debian.sh
+mapfile -t missing < <(debian_missing "${packages[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if debian_can_install; then
     say "installing Debian packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    debian_install "${missing[@]}"
   else
     say "missing Debian packages: ${missing[*]}"
     say "install them with:  sudo apt-get install -y ${missing[*]}"

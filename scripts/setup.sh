@@ -15,21 +15,19 @@ fi
 # --- Debian packages: Chromium and Mesa's EGL/GL drivers (llvmpipe renders WebGL2 on the CPU).
 apt_packages=(chromium libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 fonts-liberation)
 have_browser() { [ -n "${ROBOSYNTH_CHROMIUM:-}" ] && [ -x "${ROBOSYNTH_CHROMIUM}" ] || [ -x /usr/bin/chromium ]; }
+# shellcheck source=scripts/debian.sh
+. scripts/debian.sh
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
-  for pkg in "${apt_packages[@]}"; do
-    if [ "$pkg" = chromium ] && [ -n "${ROBOSYNTH_CHROMIUM:-}" ]; then continue; fi
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-  done
+  [ -n "${ROBOSYNTH_CHROMIUM:-}" ] && apt_packages=("${apt_packages[@]:1}")  # a browser of one's own
+  mapfile -t missing < <(debian_missing "${apt_packages[@]}")
 elif ! have_browser; then
   missing+=(chromium)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if debian_can_install; then
     say "installing Debian packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    debian_install "${missing[@]}"
   elif ! have_browser; then
     say "missing Debian packages: ${missing[*]}"
     say "install them with:  sudo apt-get install -y ${missing[*]}"

@@ -13,8 +13,7 @@ import { computeRobotLabels } from '../labels/robot.js';
 import { Renderer } from '../render/driver.js';
 import { frameToPageJob } from '../render/job.js';
 import { DEPTH_UNIT_M } from '../render/protocol.js';
-import { labelIds, type RefineChecks } from '../refine/checked.js';
-import type { ExecutionProvider } from '../refine/onnx.js';
+import { labelIds, refineRunInfo, refineSettings, type RefineOptions } from '../refine/checked.js';
 import { RefineWorker } from '../refine/refine-pool.js';
 import { renderModels } from '../scene/models.js';
 import { BopWriter, type Format } from '../writers/bop.js';
@@ -41,23 +40,9 @@ export interface RenderDatasetOptions {
   refine?: RenderRefineOptions;
 }
 
-export interface RenderRefineOptions {
-  /** Model folder (assets/models/refiner-default or a user's). */
-  model: string;
-  /** Default 0.3. */
-  strength?: number;
-  /** Objects' own strength (mask-aware refinement); default: the same as the background's. */
-  objectStrength?: number;
-  /** DDIM steps; default 4. */
-  steps?: number;
-  /** Structure guidance (ILVR) sigma in px, 0 = off; default: the model's refine_defaults. */
-  structureSigma?: number;
-  /** Edge-aware guidance's flat-area sigma in px (0: structureSigma everywhere); default: the model's. */
-  structureFlatSigma?: number;
-  executionProvider?: ExecutionProvider;
+export interface RenderRefineOptions extends RefineOptions {
   /** onnxruntime threads in the worker; default: onnxruntime's choice. */
   threads?: number;
-  checks?: RefineChecks;
 }
 
 export interface RefineSummary {
@@ -94,19 +79,12 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     width: spec.image.width,
     height: spec.image.height,
   };
-  const refineSettings = options.refine && {
-    strength: options.refine.strength ?? 0.3,
-    steps: options.refine.steps ?? 4,
-    seed,
-    ...(options.refine.objectStrength !== undefined ? { objectStrength: options.refine.objectStrength } : {}),
-    ...(options.refine.structureSigma !== undefined ? { structureSigma: options.refine.structureSigma } : {}),
-    ...(options.refine.structureFlatSigma !== undefined ? { structureFlatSigma: options.refine.structureFlatSigma } : {}),
-  };
-  const refineRun = options.refine && refineSettings ? { model: basename(resolve(options.refine.model)), steps: refineSettings.steps, seed } : undefined;
+  const settings = options.refine && refineSettings(options.refine, seed);
+  const refineRun = options.refine && refineRunInfo(options.refine, seed);
   // The model loads first: a bad model folder fails in a second, with nothing written or rendered.
-  const refiner = options.refine && refineSettings
+  const refiner = options.refine && settings
     ? await RefineWorker.start(
-        { model: options.refine.model, executionProvider: options.refine.executionProvider, threads: options.refine.threads, settings: refineSettings, checks: options.refine.checks },
+        { model: options.refine.model, executionProvider: options.refine.executionProvider, threads: options.refine.threads, settings, checks: options.refine.checks },
         options.onLog,
       )
     : undefined;

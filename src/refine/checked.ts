@@ -10,9 +10,44 @@
  *
  * Used by `robosynth refine` (in process) and by `render --refine` (in the refine worker).
  */
+import { basename, resolve } from 'node:path';
 import { edgeAlignment, ssim } from './metrics.js';
-import type { RefinerModel } from './onnx.js';
+import type { ExecutionProvider, RefinerModel } from './onnx.js';
 import { refineFrame, type RefineSettings } from './refiner.js';
+
+/** How to refine, as `render --refine` and `robosynth refine` take it (defaults in refineSettings). */
+export interface RefineOptions {
+  /** Model folder (assets/models/refiner-default or a user's). */
+  model: string;
+  /** Default 0.3. */
+  strength?: number;
+  /** Objects' own strength (mask-aware refinement); default: the same as the background's. */
+  objectStrength?: number;
+  /** DDIM steps; default 4. */
+  steps?: number;
+  /** Structure guidance (ILVR) sigma in px, 0 = off; default: the model's refine_defaults. */
+  structureSigma?: number;
+  /** Edge-aware guidance's flat-area sigma in px (0: structureSigma everywhere); default: the model's. */
+  structureFlatSigma?: number;
+  executionProvider?: ExecutionProvider;
+  checks?: RefineChecks;
+}
+
+/** The per-frame settings from the options: defaults filled in, unset model defaults left to the model. */
+export function refineSettings(options: RefineOptions, seed: number): RefineSettings {
+  const optional = (['objectStrength', 'structureSigma', 'structureFlatSigma'] as const).filter((key) => options[key] !== undefined);
+  return {
+    strength: options.strength ?? 0.3,
+    steps: options.steps ?? 4,
+    seed,
+    ...Object.fromEntries(optional.map((key) => [key, options[key]])),
+  };
+}
+
+/** The head of scene_refine.json: the model folder's name, the steps and the seed. */
+export function refineRunInfo(options: RefineOptions, seed: number): { model: string; steps: number; seed: number } {
+  return { model: basename(resolve(options.model)), steps: options.steps ?? 4, seed };
+}
 
 export interface RefineChecks {
   /** Refined edge alignment must reach this share of the raw render's. Default 0.9. */

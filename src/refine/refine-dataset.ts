@@ -9,29 +9,19 @@
  * a dataset-wide refine is bound by the model anyway.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../writers/atomic.js';
 import { sceneRefineJson } from '../writers/bop.js';
 import { encodePng } from '../writers/png.js';
-import { refineChecked, type FrameRefineRecord, type RefineChecks } from './checked.js';
-import { loadRefinerModel, type ExecutionProvider } from './onnx.js';
+import { refineChecked, refineRunInfo, refineSettings, type FrameRefineRecord, type RefineOptions } from './checked.js';
+import { loadRefinerModel } from './onnx.js';
 
-export interface RefineDatasetOptions {
+export interface RefineDatasetOptions extends RefineOptions {
   dataset: string;
-  model: string;
-  strength?: number;
-  /** Objects' own strength (mask-aware refinement); default: the same as the background's. */
-  objectStrength?: number;
-  steps?: number;
-  /** Structure guidance (ILVR) sigma in px, 0 = off; default: the model's refine_defaults. */
-  structureSigma?: number;
-  /** Edge-aware guidance's flat-area sigma in px (0: structureSigma everywhere); default: the model's. */
-  structureFlatSigma?: number;
+  /** Noise seed; default 0. */
   seed?: number;
-  executionProvider?: ExecutionProvider;
-  checks?: RefineChecks;
   onLog?: (message: string) => void;
   onFrame?: (done: number, total: number) => void;
 }
@@ -73,14 +63,7 @@ function instanceIds(chunk: string, imId: number, width: number, height: number)
 export async function refineDataset(options: RefineDatasetOptions): Promise<{ frames: number; flagged: number; seconds: number; ms_per_frame: number }> {
   const split = join(options.dataset, 'train_pbr');
   if (!existsSync(split)) throw new UserError(`${options.dataset}: not a robosynth/BOP dataset (no train_pbr/ folder)`);
-  const settings = {
-    strength: options.strength ?? 0.3,
-    steps: options.steps ?? 4,
-    seed: options.seed ?? 0,
-    ...(options.objectStrength !== undefined ? { objectStrength: options.objectStrength } : {}),
-    ...(options.structureSigma !== undefined ? { structureSigma: options.structureSigma } : {}),
-    ...(options.structureFlatSigma !== undefined ? { structureFlatSigma: options.structureFlatSigma } : {}),
-  };
+  const settings = refineSettings(options, options.seed ?? 0);
   const model = await loadRefinerModel(options.model, { executionProvider: options.executionProvider, warn: options.onLog });
   const started = performance.now();
   const chunks = readdirSync(split).filter((d) => /^\d{6}$/.test(d)).sort().map((d) => join(split, d));
@@ -108,8 +91,7 @@ export async function refineDataset(options: RefineDatasetOptions): Promise<{ fr
         done++;
         options.onFrame?.(done, work.length);
       }
-      const run = { model: basename(resolve(options.model)), steps: settings.steps, seed: settings.seed };
-      await writeFileAtomic(join(chunk, 'scene_refine.json'), sceneRefineJson(run, records));
+      await writeFileAtomic(join(chunk, 'scene_refine.json'), sceneRefineJson(refineRunInfo(options, settings.seed), records));
     }
   } finally {
     await model.release();

@@ -60,6 +60,26 @@ describe('an interrupted run', () => {
     expect(Object.keys(after).map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 45 }, (_, i) => i).filter((i) => ids.includes(i) || i >= first));
   }, 240_000);
 
+  it('with --refine, stops the worker too, and every indexed frame has its refined image and scores', async () => {
+    const out = join(work, 'refined');
+    const tiny = join(root, 'test/fixtures/refiner/pixel-tiny');
+    const child = spawn('node', [cli, 'render', 'scenes/tabletop.yaml', '--frames', '40', '--out', out, '--seed', '3', '--width', '320', '--height', '240', '--refine', tiny], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const chunk = join(out, 'train_pbr', '000000');
+    for (let i = 0; i < 600 && !(existsSync(join(chunk, 'rgb_refined')) && readdirSync(join(chunk, 'rgb_refined')).length >= 2); i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, stderr).toBe(130);
+    expect(allFiles(out).filter((f) => /\.tmp-\d+-\d+$/.test(f))).toEqual([]);
+    const gt = JSON.parse(readFileSync(join(chunk, 'scene_gt.json'), 'utf8')) as Record<string, unknown>;
+    const scores = JSON.parse(readFileSync(join(chunk, 'scene_refine.json'), 'utf8')) as { frames: Record<string, unknown> };
+    expect(Object.keys(gt).length).toBeGreaterThanOrEqual(2);
+    expect(Object.keys(gt).length).toBeLessThan(40);
+    expect(Object.keys(scores.frames).sort()).toEqual(Object.keys(gt).sort());
+    expect(readdirSync(join(chunk, 'rgb_refined')).sort()).toEqual(Object.keys(gt).map((id) => `${id.padStart(6, '0')}.png`).sort());
+  }, 240_000);
+
   it('refuses a folder that holds something else, and a bad scene writes nothing', () => {
     const foreign = join(work, 'foreign');
     execFileSync('mkdir', ['-p', foreign]);
