@@ -7,8 +7,10 @@
  *     rgb/%06d.png  depth/%06d.png (uint16, depth_scale in scene_camera.json)
  *     mask/%06d_%06d.png  mask_visib/%06d_%06d.png
  *     scene_gt.json  scene_camera.json  scene_gt_info.json  scene_gt_coco.json
+ *     semantic/%06d.png (category id per pixel, 0 background; ids as in semantic_classes.json)
  *     rgb_refined/%06d.png  scene_refine.json (with `render --refine`: refined images beside the
  *       raw renders, and per frame the refiner's settings and label-preservation scores)
+ *   semantic_classes.json (the category table of semantic/ and of COCO: id, name, supercategory)
  *   coco_annotations.json (every chunk in one COCO file, file names relative to the dataset root)
  *
  * A frame is committed by its record (train_pbr/%06d/.frames/%06d.json), written atomically after
@@ -24,6 +26,7 @@ import type { FrameRefineRecord, RefinedFrame } from '../refine/checked.js';
 import type { RobotLabel } from '../labels/robot.js';
 import { computeModelInfo } from '../labels/models-info.js';
 import type { FrameImages } from '../labels/pixels.js';
+import { semanticClasses, semanticImage } from '../labels/semantic.js';
 import { encodeRegionRle } from '../labels/rle.js';
 import type { FrameDescription } from '../scene/frame.js';
 import type { ModelCatalog } from '../scene/models.js';
@@ -144,6 +147,8 @@ export class BopWriter {
       info[String(model.objId)] = computeModelInfo(mm);
     }
     files.push({ path: join(this.root, 'models', 'models_info.json'), data: JSON.stringify(info, null, 2) + '\n' });
+    const classes = semanticClasses(this.identity.classes, this.identity.robots.map((r) => r.name));
+    files.push({ path: join(this.root, 'semantic_classes.json'), data: JSON.stringify({ background: 0, classes }, null, 2) + '\n' });
     await writeFilesAtomic(files);
   }
 
@@ -151,7 +156,7 @@ export class BopWriter {
   async writeFrame(frame: FrameDescription, images: FrameImages, labels: ObjectLabel[], robots: RobotLabel[] = [], refined?: RefinedFrame): Promise<void> {
     const { chunk, imId } = chunkOf(frame.index);
     const dir = join(this.root, SPLIT, pad(chunk));
-    for (const sub of ['rgb', 'depth', 'mask', 'mask_visib', RECORDS, ...(refined ? ['rgb_refined'] : [])]) mkdirSync(join(dir, sub), { recursive: true });
+    for (const sub of ['rgb', 'depth', 'mask', 'mask_visib', 'semantic', RECORDS, ...(refined ? ['rgb_refined'] : [])]) mkdirSync(join(dir, sub), { recursive: true });
     const { width: W, height: H } = images;
     const record = buildRecord(frame, images, labels, robots, this.identity);
     if (refined) record.refine = refined.record;
@@ -160,6 +165,8 @@ export class BopWriter {
       encodePng(images.depth, W, H, 'gray16').then((data) => ({ path: join(dir, 'depth', `${pad(imId)}.png`), data })),
     ];
     if (refined) encodes.push(encodePng(refined.rgb, W, H, 'rgb8').then((data) => ({ path: join(dir, 'rgb_refined', `${pad(imId)}.png`), data })));
+    const semantic = semanticImage(frame, images.ids, this.identity.classes, this.identity.robots.map((r) => r.name));
+    encodes.push(encodePng(semantic, W, H, semantic instanceof Uint16Array ? 'gray16' : 'gray8').then((data) => ({ path: join(dir, 'semantic', `${pad(imId)}.png`), data })));
     if (this.formats.has('bop')) {
       labels.forEach((label, k) => {
         encodes.push(encodeRegionMaskPng(label.mask).then((data) => ({ path: join(dir, 'mask', `${pad(imId)}_${pad(k)}.png`), data })));
@@ -235,14 +242,11 @@ function cocoFile(identity: DatasetIdentity, images: unknown[], annotations: unk
   return {
     info: { description: `robosynth synthetic dataset of ${identity.scene}`, version: '1.0' },
     licenses: [],
-    categories: [
-      ...identity.classes.map((name, i) => ({ id: i + 1, name, supercategory: 'object' })),
-      // COCO keypoint categories: skeleton edges are 1-based keypoint indices.
-      ...identity.robots.map((r, i) => ({
-        id: identity.classes.length + i + 1, name: r.name, supercategory: 'robot',
-        keypoints: r.keypoints, skeleton: r.skeleton.map(([a, b]) => [a + 1, b + 1]),
-      })),
-    ],
+    // One category table for COCO and semantic/; robots are COCO keypoint categories (skeleton edges 1-based).
+    categories: semanticClasses(identity.classes, identity.robots.map((r) => r.name)).map((c) => {
+      const robot = identity.robots.find((r) => c.supercategory === 'robot' && r.name === c.name);
+      return robot ? { ...c, keypoints: robot.keypoints, skeleton: robot.skeleton.map(([a, b]) => [a + 1, b + 1]) } : c;
+    }),
     images,
     annotations,
   };
