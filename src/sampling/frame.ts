@@ -55,33 +55,59 @@ export function sampleCamera(rng: Rng, spec: SceneSpec): FrameCamera {
   // Columns are the camera axes in the world; roll turns the image about the optical axis.
   const look: Mat3 = [x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2]];
   const R = roll === 0 ? look : mulMat3(look, axisAngleToMat3([0, 0, 1], roll));
+  // Intrinsics jitter (drawn only when asked for, so scenes without it keep their streams).
+  const jitter = spec.camera.intrinsics_jitter;
+  const symmetric = (r: typeof jitter.focal) => (r === 0 ? 0 : rng.range(r) * (2 * rng.next() - 1));
+  const focal = 1 + symmetric(jitter.focal);
+  const aspect = 1 + symmetric(jitter.aspect);
   return {
     width: spec.image.width,
     height: spec.image.height,
-    fx: intrinsics.fx,
-    fy: intrinsics.fy,
-    cx: intrinsics.cx,
-    cy: intrinsics.cy,
+    fx: intrinsics.fx * focal,
+    fy: intrinsics.fy * focal * aspect,
+    cx: intrinsics.cx + symmetric(jitter.principal_px),
+    cy: intrinsics.cy + symmetric(jitter.principal_px),
     near: clip.near,
     far: clip.far,
     pose: { R, t: position },
   };
 }
 
+/**
+ * The colour of a black body at `kelvin`, as linear RGB scaled so that the largest channel is 1.
+ * Tanner Helland's fit to the CIE 1964 10-degree colour matching functions (sRGB, 1000-40000 K),
+ * decoded from sRGB to linear: 6500 K is near white, 2700 K a warm bulb, 10000 K a blue sky.
+ */
+export function kelvinToRgb(kelvin: number): RGB {
+  const t = kelvin / 100;
+  const clamp = (v: number) => Math.min(255, Math.max(0, v)) / 255;
+  const r = t <= 66 ? 1 : clamp(329.698727446 * (t - 60) ** -0.1332047592);
+  const g = t <= 66 ? clamp(99.4708025861 * Math.log(t) - 161.1195681661) : clamp(288.1221695283 * (t - 60) ** -0.0755148492);
+  const b = t >= 66 ? 1 : t <= 19 ? 0 : clamp(138.5177312231 * Math.log(t - 10) - 305.0447927307);
+  const linear = [r, g, b].map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  const max = Math.max(...linear);
+  return linear.map((c) => c / max) as RGB;
+}
+
+/** Each light spec `count` times, each light with its own draws; colours from `temperature_k` when given. */
 export function sampleLights(rng: Rng, spec: SceneSpec): FrameLight[] {
-  return spec.lights.map((light): FrameLight => {
-    if (light.type === 'directional') {
-      const elevation = rng.range(light.elevation_deg) * DEG;
-      const azimuth = rng.range(light.azimuth_deg) * DEG;
-      // The light sits at (elevation, azimuth) and shines towards the origin.
-      const direction: Vec3 = [-Math.cos(elevation) * Math.cos(azimuth), -Math.cos(elevation) * Math.sin(azimuth), -Math.sin(elevation)];
-      return { type: 'directional', direction, color: [...light.color] as RGB, intensity: rng.range(light.intensity), shadows: light.shadows };
-    }
-    if (light.type === 'point') {
-      const position = light.position.map((r) => rng.range(r)) as Vec3;
-      return { type: 'point', position, color: [...light.color] as RGB, intensity: rng.range(light.intensity), shadows: light.shadows };
-    }
-    return { type: 'hemispheric', color: [...light.color] as RGB, groundColor: [...light.ground_color] as RGB, intensity: rng.range(light.intensity) };
+  return spec.lights.flatMap((light): FrameLight[] => {
+    const count = rng.int(light.count);
+    return Array.from({ length: count }, (): FrameLight => {
+      const color = (light.temperature_k !== undefined ? kelvinToRgb(rng.range(light.temperature_k)) : [...light.color]) as RGB;
+      if (light.type === 'directional') {
+        const elevation = rng.range(light.elevation_deg) * DEG;
+        const azimuth = rng.range(light.azimuth_deg) * DEG;
+        // The light sits at (elevation, azimuth) and shines towards the origin.
+        const direction: Vec3 = [-Math.cos(elevation) * Math.cos(azimuth), -Math.cos(elevation) * Math.sin(azimuth), -Math.sin(elevation)];
+        return { type: 'directional', direction, color, intensity: rng.range(light.intensity), shadows: light.shadows };
+      }
+      if (light.type === 'point') {
+        const position = light.position.map((r) => rng.range(r)) as Vec3;
+        return { type: 'point', position, color, intensity: rng.range(light.intensity), shadows: light.shadows };
+      }
+      return { type: 'hemispheric', color, groundColor: [...light.ground_color] as RGB, intensity: rng.range(light.intensity) };
+    });
   });
 }
 

@@ -84,26 +84,33 @@ export const objectClass = z.strictObject({
   }
 });
 
+/** Fields every light has: how many of it, and its colour, given or as a colour temperature. */
+const lightCommon = {
+  count: intRange(0, 8).default(1).describe('lights of this kind per frame: an integer, or drawn from [min, max]; each is sampled on its own'),
+  color: z.tuple([unit, unit, unit]).default([1, 1, 1]),
+  temperature_k: range(1000, 40000).optional().describe('colour temperature in kelvin (e.g. [2700, 6500]: warm to daylight); replaces `color`'),
+};
+
 export const lightSpec = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('directional'),
     elevation_deg: range(-90, 90).default([35, 75]).describe('angle of the light above the horizon'),
     azimuth_deg: range(-360, 360).default([0, 360]),
     intensity: range(0).default([1.5, 3]),
-    color: z.tuple([unit, unit, unit]).default([1, 1, 1]),
+    ...lightCommon,
     shadows: z.boolean().default(true),
   }),
   z.strictObject({
     type: z.literal('point'),
     position: z.tuple([range(), range(), range()]),
     intensity: range(0).default(1),
-    color: z.tuple([unit, unit, unit]).default([1, 1, 1]),
+    ...lightCommon,
     shadows: z.boolean().default(false),
   }),
   z.strictObject({
     type: z.literal('hemispheric'),
     intensity: range(0).default(0.6),
-    color: z.tuple([unit, unit, unit]).default([1, 1, 1]),
+    ...lightCommon,
     ground_color: z.tuple([unit, unit, unit]).default([0.25, 0.25, 0.25]),
   }),
 ]);
@@ -154,6 +161,11 @@ export const sceneSchema = z.strictObject({
   }),
   camera: z.strictObject({
     intrinsics: z.strictObject({ fx: positive, fy: positive, cx: finite, cy: finite }).describe('OpenCV pinhole intrinsics in pixels'),
+    intrinsics_jitter: z.strictObject({
+      focal: range(0, 0.5).default(0).describe('relative change of fx and fy together, drawn in +-this (0.02 = +-2%)'),
+      aspect: range(0, 0.1).default(0).describe('relative change of fy / fx, drawn in +-this'),
+      principal_px: range(0, 100).default(0).describe('shift of cx and cy, each drawn in +-this many px'),
+    }).default({ focal: 0, aspect: 0, principal_px: 0 }).describe('per-frame intrinsics: each frame\'s own K is written to scene_camera.json'),
     clip: z.strictObject({ near: positive.default(0.05), far: positive.default(6) }).default({ near: 0.05, far: 6 })
       .refine((clip) => clip.near < clip.far, 'expected near < far'),
     pose: z.strictObject({
@@ -166,7 +178,8 @@ export const sceneSchema = z.strictObject({
     }),
   }),
   background: z.strictObject({ color: z.tuple([unit, unit, unit]).default([0.08, 0.08, 0.1]) }).default({ color: [0.08, 0.08, 0.1] }),
-  lights: z.array(lightSpec).min(1).max(8),
+  lights: z.array(lightSpec).min(1).max(8).refine((lights) => lights.reduce((n, l) => n + (Array.isArray(l.count) ? l.count[1] : l.count), 0) <= 8,
+    'expected at most 8 lights per frame (the sum of the counts\' maxima)'),
   support: supportSpec,
   objects: z.array(objectClass).min(1),
   robots: z.array(robotSpec).default([]).describe('articulated robots from URDF, sampled in joint space every frame'),

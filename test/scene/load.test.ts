@@ -127,9 +127,9 @@ describe('a valid scene', () => {
       target: [0, 0, 0], target_jitter: [0, 0, 0], distance: [0.6, 0.9], elevation_deg: [30, 60], azimuth_deg: [0, 360], roll_deg: 0,
     });
     expect(spec.lights[0]).toEqual({
-      type: 'directional', elevation_deg: [35, 75], azimuth_deg: [0, 360], intensity: 2, color: [1, 1, 1], shadows: true,
+      type: 'directional', elevation_deg: [35, 75], azimuth_deg: [0, 360], intensity: 2, color: [1, 1, 1], count: 1, shadows: true,
     });
-    expect(spec.lights[1]).toEqual({ type: 'hemispheric', intensity: 0.6, color: [1, 1, 1], ground_color: [0.25, 0.25, 0.25] });
+    expect(spec.lights[1]).toEqual({ type: 'hemispheric', intensity: 0.6, color: [1, 1, 1], count: 1, ground_color: [0.25, 0.25, 0.25] });
     expect(spec.support).toEqual({
       type: 'table', size: [1.0, 0.6], thickness: 0.04, material: { color: [0.55, 0.45, 0.35], roughness: 0.8, metallic: 0 },
     });
@@ -183,7 +183,7 @@ describe('a valid scene', () => {
     text = edit(text, '      color: [0.8, 0.1, 0.1]', '      color: { hue_deg: [200, 220] }');
     text = edit(text, '    box: { size: [0.05, 0.05, 0.05] }', '    box: { size: [0.05, 0.05, 0.05] }\n    count: [0, 4]');
     const { spec } = parseScene(text, 'variety.yaml');
-    expect(spec.lights[1]).toEqual({ type: 'point', position: [0, [-0.5, 0.5], 2], intensity: 1, color: [1, 1, 1], shadows: false });
+    expect(spec.lights[1]).toEqual({ type: 'point', position: [0, [-0.5, 0.5], 2], intensity: 1, color: [1, 1, 1], count: 1, shadows: false });
     expect(spec.support).toMatchObject({ type: 'ground', size: [20, 20] });
     expect(spec.objects[1].material.color).toEqual({ hue_deg: [200, 220], saturation: [0.3, 0.9], value: [0.3, 0.9] });
     expect(spec.objects[0].count).toEqual([0, 4]);

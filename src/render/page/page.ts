@@ -149,6 +149,8 @@ class PageRenderer {
       mesh.alwaysSelectAsActiveMesh = true;
       const pbr = new PBRMaterial(`${key}-${list.length}-pbr`, this.scene);
       pbr.backFaceCulling = true;
+      // Scene files may ask for up to 8 lights (Babylon's default is 4 per material).
+      pbr.maxSimultaneousLights = 8;
       mesh.material = pbr;
       const idMaterial = new ShaderMaterial(`${key}-${list.length}-id`, this.scene, { vertex: 'instanceDepth', fragment: 'instanceDepth' }, {
         attributes: ['position'],
