@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionProvider } from '../refine/onnx.js';
+import { inspectDataset } from '../inspect/overlay.js';
 import { refineDataset } from '../refine/refine-dataset.js';
 import { loadRobotUrdf } from '../robot/robot-model.js';
 import { loadUrdf } from '../robot/urdf.js';
@@ -37,6 +38,19 @@ function fraction(name: string) {
 const DEFAULT_REFINER = [new URL('../../assets/models/refiner-default', import.meta.url), new URL('../assets/models/refiner-default', import.meta.url)]
   .map((url) => fileURLToPath(url))
   .find((path) => existsSync(path)) ?? 'assets/models/refiner-default';
+
+/** "0,3,10-12" -> [0, 3, 10, 11, 12]. */
+function frameList(value: string): number[] {
+  const out: number[] = [];
+  for (const part of value.split(',').map((p) => p.trim())) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m || (m[2] !== undefined && Number(m[2]) < Number(m[1])) || (m[2] !== undefined && Number(m[2]) - Number(m[1]) > 100000)) {
+      throw new InvalidArgumentError(`expected frame indices like 0,3,10-12, got "${value}"`);
+    }
+    for (let f = Number(m[1]); f <= Number(m[2] ?? m[1]); f++) out.push(f);
+  }
+  return out;
+}
 
 /** Structure guidance: "EDGE" or "EDGE,FLAT" in px (0 = off). */
 export interface StructureFlag {
@@ -184,6 +198,17 @@ export function buildProgram(): Command {
       } finally {
         progress.stop();
       }
+    });
+
+  program
+    .command('inspect')
+    .description('draw label overlays of chosen frames into <dataset>/inspect/ (masks, boxes, 3D boxes and pose axes, keypoints), from the written labels alone')
+    .argument('<dataset>', 'dataset folder written by robosynth render')
+    .option('--frames <list>', 'frame indices, e.g. 0,3,10-12 (default: the first 8)', frameList)
+    .option('--out <dir>', 'where the overlays go (default: <dataset>/inspect)')
+    .action(async (dataset: string, opts: { frames?: number[]; out?: string }) => {
+      const written = await inspectDataset({ dataset, frames: opts.frames, out: opts.out });
+      process.stdout.write(JSON.stringify({ overlays: written.length, files: written }) + '\n');
     });
 
   program

@@ -1,5 +1,5 @@
 /**
- * Loads mesh files (OBJ, STL, glTF/GLB, Collada) into one merged TriMesh in model coordinates:
+ * Loads mesh files (OBJ, STL, PLY, glTF/GLB, Collada) into one merged TriMesh in model coordinates:
  * metres, Z up, counter-clockwise front faces, unit normals (see types.ts). The readers are in
  * mesh-parts.ts, which also gives the parts of a file one per material, with their colours.
  */
@@ -10,7 +10,7 @@ import type { TriMesh } from './types.js';
 export type { MeshLoadOptions } from './mesh-parts.js';
 
 /**
- * Reads an OBJ, STL (ASCII or binary), glTF/GLB or Collada file as one triangle mesh, converted
+ * Reads an OBJ, STL (ASCII or binary), PLY (ASCII or binary), glTF/GLB or Collada file as one triangle mesh, converted
  * to metres and Z up and scaled by `options.scale`: the parts of loadMeshParts (mesh-parts.ts),
  * merged. Normals: the file's own where it has them (rotated with the mesh), else area-weighted
  * smooth normals; STL is flat-shaded (no vertex shared by two faces), and so are glTF primitives

@@ -135,3 +135,57 @@ export function computeNormals(positions: Float32Array, indices: Uint32Array): F
   }
   return normals;
 }
+
+/**
+ * The mesh's connected pieces, each as its distinct vertex positions (xyz triples): two triangles
+ * belong to the same piece when they share a vertex, counting vertices at bit-identical positions
+ * as one (so flat-shaded and split-normal meshes are not torn apart). Vertices used by no
+ * triangle are left out. Pieces come in the order of their first triangle. A V-HACD collision
+ * OBJ, whose hulls have their own vertices, gives one piece per hull.
+ */
+export function connectedPieces(mesh: TriMesh): Float32Array[] {
+  const p = mesh.positions;
+  const n = p.length / 3;
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  const find = (v: number): number => {
+    while (parent[v] !== v) {
+      parent[v] = parent[parent[v]];
+      v = parent[v];
+    }
+    return v;
+  };
+  const union = (a: number, b: number): void => {
+    const ra = find(a), rb = find(b);
+    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  };
+  // Weld: vertices at the same position (exact float bits) join the first one there.
+  const bits = new Uint32Array(p.buffer, p.byteOffset, p.length);
+  const first = new Map<string, number>();
+  for (let v = 0; v < n; v++) {
+    const key = `${bits[3 * v]},${bits[3 * v + 1]},${bits[3 * v + 2]}`;
+    const w = first.get(key);
+    if (w === undefined) first.set(key, v);
+    else union(v, w);
+  }
+  const idx = mesh.indices;
+  for (let t = 0; t + 2 < idx.length; t += 3) {
+    union(idx[t], idx[t + 1]);
+    union(idx[t], idx[t + 2]);
+  }
+  // Distinct positions per piece, pieces in order of first use.
+  const pieceOf = new Map<number, number[]>();
+  const taken = new Uint8Array(n);
+  for (let k = 0; k < idx.length; k++) {
+    const v = idx[k];
+    const root = find(v);
+    let list = pieceOf.get(root);
+    if (!list) pieceOf.set(root, (list = []));
+    const key = `${bits[3 * v]},${bits[3 * v + 1]},${bits[3 * v + 2]}`;
+    const w = first.get(key)!;
+    if (taken[w]) continue;
+    taken[w] = 1;
+    list.push(p[3 * w], p[3 * w + 1], p[3 * w + 2]);
+  }
+  return [...pieceOf.values()].map((list) => new Float32Array(list));
+}

@@ -1,5 +1,5 @@
 /**
- * Loads mesh files (OBJ with its MTL, STL, glTF/GLB, Collada) as parts, one per material, in
+ * Loads mesh files (OBJ with its MTL, STL, PLY, glTF/GLB, Collada) as parts, one per material, in
  * model coordinates: metres, Z up, counter-clockwise front faces, unit normals (see types.ts).
  * loadMeshFile (mesh-files.ts) is the same loader with the parts merged into one mesh.
  */
@@ -9,6 +9,7 @@ import { Logger, NodeIO, Primitive, type Material as GltfMaterial, type Node } f
 import { UserError } from '../errors.js';
 import { MAX_COLLADA_BYTES, parseCollada, Y_UP_TO_Z_UP } from './collada.js';
 import { computeNormals, mergeMeshes, transformMesh } from './mesh-ops.js';
+import { parsePly } from './ply.js';
 import type { Mat3, TriMesh, Vec3 } from './types.js';
 
 export interface MeshLoadOptions {
@@ -30,9 +31,15 @@ export interface MeshLoadOptions {
 /** One material's triangles. */
 export interface MeshPart {
   mesh: TriMesh;
-  /** Diffuse colour as written in the file (OBJ Kd, Collada diffuse, glTF baseColorFactor), clamped to [0, 1]. */
+  /**
+   * Diffuse colour as written in the file (OBJ Kd, Collada diffuse, glTF baseColorFactor; PLY: the
+   * area-weighted mean of its vertex colours, as parts carry no per-vertex colour), clamped to [0, 1].
+   */
   color?: [number, number, number];
-  /** Absolute path of the diffuse texture image (OBJ map_Kd, Collada diffuse texture); it exists. */
+  /**
+   * Absolute path of the diffuse texture image (OBJ map_Kd, Collada diffuse texture, PLY
+   * `comment TextureFile`); it exists. Recorded only: the renderer does not draw textures yet.
+   */
   texture?: string;
 }
 
@@ -42,26 +49,16 @@ const IDENTITY: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 /** Makes the UserError for this file. */
 type Fail = (what: string) => UserError;
 
-/**
- * Reads a mesh file as one part per material, converted to metres and Z up and scaled by
- * `options.scale`. Collada files are first converted by their own <unit> and <up_axis>; `unit`
- * and `up` then apply on top (leave them at 'm' and 'z' for a file that declares its own).
- *
- * Parts come in the order their materials are first used; triangles without a material form one
- * part without colour. Normals: the file's own where it has them (rotated with the mesh), else
- * area-weighted smooth normals; STL is flat-shaded, and so are glTF primitives without normals.
- * OBJ: colours from the MTL files its `mtllib` lines name (Kd, map_Kd). A texture's Kd is only
- * its tint, so a part whose texture file is missing gets neither colour nor texture.
- * A missing MTL or texture file is a warning (see MeshLoadOptions.warn), not an error; every
- * other problem with the file or the options is a UserError naming the file.
- *
- * Files are parsed once and cached by path, size and modification time (of the mesh file only:
- * a changed MTL or texture alone is not noticed); every call returns new arrays, which the caller
- * may modify.
- */
-export async function loadMeshParts(path: string, options: MeshLoadOptions): Promise<MeshPart[]> {
-  const fail: Fail = (what) => new UserError(`Cannot load mesh file "${path}": ${what}`);
+/** The file extensions loadMeshParts reads, lower case with the dot. */
+export const MESH_EXTENSIONS: readonly string[] = ['.obj', '.stl', '.ply', '.gltf', '.glb', '.dae'];
 
+/**
+ * The linear map from file coordinates to model coordinates that `unit`, `up` and `scale` ask for
+ * (row-major): the unit in metres times `scale`, and the y-up to Z-up turn for `up: 'y'`.
+ * Checks the options; a bad one is a UserError naming `path`.
+ */
+export function fileToModelMatrix(path: string, options: MeshLoadOptions): Mat3 {
+  const fail: Fail = (what) => new UserError(`Cannot load mesh file "${path}": ${what}`);
   if (!Object.hasOwn(METRES_PER_UNIT, options.unit)) {
     throw fail(`unknown unit ${JSON.stringify(options.unit)} (expected "m", "cm" or "mm")`);
   }
@@ -72,6 +69,33 @@ export async function loadMeshParts(path: string, options: MeshLoadOptions): Pro
   if (typeof options.scale !== 'number' || !Number.isFinite(options.scale) || options.scale <= 0) {
     throw fail(`scale must be a positive number, got ${String(options.scale)}`);
   }
+  const k = metres * options.scale;
+  return (options.up === 'y' ? Y_UP_TO_Z_UP : IDENTITY).map((r) => r * k);
+}
+
+/**
+ * Reads a mesh file as one part per material, converted to metres and Z up and scaled by
+ * `options.scale`. Collada files are first converted by their own <unit> and <up_axis>; `unit`
+ * and `up` then apply on top (leave them at 'm' and 'z' for a file that declares its own).
+ *
+ * Parts come in the order their materials are first used; triangles without a material form one
+ * part without colour. Normals: the file's own where it has them (rotated with the mesh), else
+ * area-weighted smooth normals; STL is flat-shaded, and so are glTF primitives without normals.
+ * OBJ: colours from the MTL files its `mtllib` lines name (Kd, map_Kd). A texture's Kd is only
+ * its tint, so a part whose texture file is missing falls back to no colour and no texture (the
+ * caller's material: the scene's object material, the URDF colour).
+ * PLY (ply.ts): ASCII or binary, one part; its colour is the mean vertex colour, its texture the
+ * `comment TextureFile` image; a missing texture leaves the mean vertex colour (or no colour).
+ * A missing MTL or texture file is a warning (see MeshLoadOptions.warn), not an error; every
+ * other problem with the file or the options is a UserError naming the file.
+ *
+ * Files are parsed once and cached by path, size and modification time (of the mesh file only:
+ * a changed MTL or texture alone is not noticed); every call returns new arrays, which the caller
+ * may modify.
+ */
+export async function loadMeshParts(path: string, options: MeshLoadOptions): Promise<MeshPart[]> {
+  const fail: Fail = (what) => new UserError(`Cannot load mesh file "${path}": ${what}`);
+  const rot = fileToModelMatrix(path, options);
 
   let size: number, version: string;
   try {
@@ -87,7 +111,7 @@ export async function loadMeshParts(path: string, options: MeshLoadOptions): Pro
 
   const ext = extname(path).toLowerCase();
   if (!READERS.has(ext)) {
-    throw fail(`unknown file extension ${JSON.stringify(ext)} (expected .obj, .stl, .gltf, .glb or .dae)`);
+    throw fail(`unknown file extension ${JSON.stringify(ext)} (expected .obj, .stl, .ply, .gltf, .glb or .dae)`);
   }
 
   const key = `${resolve(path)}\0${path}\0${version}`;
@@ -108,8 +132,6 @@ export async function loadMeshParts(path: string, options: MeshLoadOptions): Pro
   trimCache();
 
   if (options.warn) for (const w of file.warnings) options.warn(w);
-  const k = metres * options.scale;
-  const rot = (options.up === 'y' ? Y_UP_TO_Z_UP : IDENTITY).map((r) => r * k);
   return file.parts.map(({ mesh, color, texture }) => {
     const part: MeshPart = { mesh: placeMesh(mesh, rot, [0, 0, 0]) };
     if (color) part.color = [color[0], color[1], color[2]];
@@ -180,6 +202,7 @@ type Reader = (path: string, fail: Fail, size: number) => Promise<Tagged>;
 const READERS = new Map<string, Reader>([
   ['.obj', readObj],
   ['.stl', async (path, fail) => ({ pieces: [{ mesh: parseStl(await readBytes(path, fail), fail), material: -1 }], materials: [], warnings: [] })],
+  ['.ply', readPly],
   ['.gltf', readGltf],
   ['.glb', readGltf],
   ['.dae', readCollada],
@@ -336,6 +359,26 @@ async function readCollada(path: string, fail: Fail, size: number): Promise<Tagg
 }
 
 // ---------------------------------------------------------------------------------------------
+// PLY
+
+async function readPly(path: string, fail: Fail): Promise<Tagged> {
+  const ply = parsePly(await readBytes(path, fail), fail);
+  const warnings = ply.warnings.map((w) => `Mesh file "${path}": ${w}`);
+  const material: Tagged['materials'][number] = {};
+  if (ply.meanColor) material.color = ply.meanColor;
+  if (ply.textureFile !== undefined) {
+    const texture = resolve(dirname(path), ply.textureFile.replace(/\\/g, '/'));
+    if (await isFile(texture)) {
+      material.texture = texture;
+    } else {
+      const fallback = ply.meanColor ? 'its mean vertex colour' : 'an untextured material with no colour of its own';
+      warnings.push(`Mesh file "${path}": texture "${texture}" (comment TextureFile) not found; the part falls back to ${fallback}`);
+    }
+  }
+  return { pieces: [{ mesh: ply.mesh, material: 0 }], materials: [material], warnings };
+}
+
+// ---------------------------------------------------------------------------------------------
 // OBJ and MTL
 
 interface ObjData {
@@ -379,7 +422,7 @@ async function readObj(path: string, fail: Fail): Promise<Tagged> {
     const texture = resolve(dirname(file), def.texture);
     if (await isFile(texture)) return { color: def.color, texture };
     // Kd is the texture's tint: without the texture the part's colour is unknown.
-    warn(`texture "${texture}" (map_Kd of material "${name}" in "${file}") not found; the part has no colour or texture`);
+    warn(`texture "${texture}" (map_Kd of material "${name}" in "${file}") not found; the part falls back to an untextured material with no colour of its own`);
     return {};
   }));
   return { pieces: [{ mesh: obj.mesh, material: obj.material }], materials, warnings };
@@ -495,7 +538,7 @@ function parseObj(text: string, fail: Fail): ObjData {
       if (!Number.isInteger(n) || n === 0) throw fail(`${at}: invalid ${what} index ${JSON.stringify(s)}`);
       const i = n > 0 ? n - 1 : count + n;
       if (i < 0 || i >= count) {
-        throw fail(`${at}: face ${what} index ${n} is out of range (${count} ${what}s defined before this line)`);
+        throw fail(`${at}: face ${what} index ${n} is out of range (${count} ${what === 'vertex' ? 'vertices' : `${what}s`} defined before this line)`);
       }
       return i;
     };

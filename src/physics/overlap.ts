@@ -4,10 +4,10 @@
  * themselves or the table. Bodies are made dynamic only because cannon skips contact generation
  * between kinematic or static pairs.
  */
-import { Body, Plane, Vec3 as CVec3, World, type ContactEquation } from 'cannon-es';
+import { Body, Plane, World, type ContactEquation } from 'cannon-es';
 import type { Pose } from '../geometry/types.js';
 import { mulMat3Vec, mat3ToQuat } from '../geometry/transforms.js';
-import { buildShape, type CollisionShape } from './shapes.js';
+import { attachShapes, buildShape, type CollisionShape } from './shapes.js';
 
 export interface PlacedShape {
   shape: CollisionShape;
@@ -29,7 +29,7 @@ export function placedBody(placed: PlacedShape, mass: number, type: typeof Body.
   body.quaternion.set(qx, qy, qz, qw);
   const c = mulMat3Vec(placed.pose.R, model.com);
   body.position.set(placed.pose.t[0] + c[0], placed.pose.t[1] + c[1], placed.pose.t[2] + c[2]);
-  body.addShape(model.shape, new CVec3(0, 0, 0), model.orientation);
+  attachShapes(body, model);
   body.updateAABB();
   return body;
 }

@@ -22,7 +22,7 @@ import { Body, GSSolver, Plane, SAPBroadphase, Vec3 as CVec3, World, type Contac
 import type { Pose, Vec3 } from '../geometry/types.js';
 import { installPlaneConvexMargin } from './contacts.js';
 import { mulMat3Vec, mat3ToQuat, quatToMat3 } from '../geometry/transforms.js';
-import { buildShape, type CollisionShape } from './shapes.js';
+import { attachShapes, buildShape, type CollisionShape } from './shapes.js';
 import { boundingRadius, contactDepth, placedBody, type PlacedShape } from './overlap.js';
 
 export type { CollisionShape } from './shapes.js';
@@ -240,7 +240,7 @@ export function buildSettleWorld(input: SettleInput): SettleWorld {
     body.quaternion.set(qx, qy, qz, qw);
     const c = mulMat3Vec(quatToMat3([qx, qy, qz, qw]), model.com);
     body.position.set(b.pose.t[0] + c[0], b.pose.t[1] + c[1], b.pose.t[2] + c[2]);
-    body.addShape(model.shape, new CVec3(0, 0, 0), model.orientation);
+    attachShapes(body, model);
     // addShape sets the inertia of the world AABB (orientation dependent); use the true diagonal.
     const [ix, iy, iz] = model.inertia;
     body.inertia.set(ix, iy, iz);

@@ -3,10 +3,12 @@
  *
  * Body frame convention: the cannon body frame has the same axes as the model frame; its origin is
  * the centre of mass, which sits at `com` in model coordinates (zero for box, cylinder and sphere,
- * the hull's volume centroid for convex shapes). So, for a model pose (R, t):
+ * the hull's volume centroid for convex shapes, the volume-weighted centroid of the hulls for
+ * compound shapes). So, for a model pose (R, t):
  *   body.quaternion = quat(R),  body.position = t + R * com.
+ * A body gets its shapes with attachShapes (one cannon shape, or one per compound piece).
  */
-import { ConvexPolyhedron, Box, Cylinder, Quaternion, Sphere, Vec3 as CVec3, type Shape } from 'cannon-es';
+import { ConvexPolyhedron, Box, Cylinder, Quaternion, Sphere, Vec3 as CVec3, type Body, type Shape } from 'cannon-es';
 import quickhull from 'quickhull3d/dist/quickhull3d.js';
 import type { Vec3 } from '../geometry/types.js';
 
@@ -16,15 +18,43 @@ export type CollisionShape =
   | { type: 'sphere'; radius: number }
   // model-frame xyz points; their convex hull is used (collision hull reduced to MAX_HULL_VERTICES;
   // hulls are cached per array, so do not mutate a points array after passing it)
-  | { type: 'convex'; points: Float32Array };
+  | { type: 'convex'; points: Float32Array }
+  // the union of the convex hulls of each of `parts` (model-frame xyz points each, e.g. the hulls
+  // of a V-HACD decomposition), one cannon shape per part; `points` holds all of them (bounding
+  // radius). Make it with compoundShape; do not mutate the arrays afterwards (cached as for convex).
+  | { type: 'compound'; parts: Float32Array[]; points: Float32Array };
+
+/**
+ * The compound shape of convex `parts` (each reduced to MAX_HULL_VERTICES for collisions, as a
+ * convex shape is); one part gives a plain convex shape.
+ */
+export function compoundShape(parts: Float32Array[]): CollisionShape {
+  if (parts.length === 0) throw new Error('invalid compound shape: no parts');
+  if (parts.length === 1) return { type: 'convex', points: parts[0] };
+  const points = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    points.set(p, o);
+    o += p.length;
+  }
+  return { type: 'compound', parts, points };
+}
 
 /** Number of sides of the prism that approximates a cylinder. */
 export const CYLINDER_SEGMENTS = 16;
 
-export interface CannonShapeModel {
+/** One cannon shape of a body and where it sits in the body frame. */
+export interface PlacedCannonShape {
   shape: Shape;
+  /** Position of the shape's origin in the body frame (zero unless the body has several shapes). */
+  offset: CVec3;
   /** Orientation of the shape in the body frame (identity unless the engine's shape axes differ). */
   orientation: Quaternion;
+}
+
+export interface CannonShapeModel {
+  /** The body's shapes: one, or one per piece of a compound shape. Add them with attachShapes. */
+  shapes: PlacedCannonShape[];
   /** Centre of mass (= body origin) in model coordinates. */
   com: Vec3;
   /** Diagonal inertia about the centre of mass along the model axes, kg·m². */
@@ -44,8 +74,7 @@ export function buildShape(cs: CollisionShape, mass: number): CannonShapeModel {
       const shape = new Box(new CVec3(sx / 2, sy / 2, sz / 2));
       pruneSatAxes(shape.convexPolyhedronRepresentation);
       return {
-        shape,
-        orientation: new Quaternion(),
+        shapes: [single(shape)],
         com: [0, 0, 0],
         inertia: [(mass / 12) * (sy * sy + sz * sz), (mass / 12) * (sx * sx + sz * sz), (mass / 12) * (sx * sx + sy * sy)],
       };
@@ -53,7 +82,7 @@ export function buildShape(cs: CollisionShape, mass: number): CannonShapeModel {
     case 'sphere': {
       const r = positive(cs.radius, 'sphere radius');
       const i = 0.4 * mass * r * r;
-      return { shape: new Sphere(r), orientation: new Quaternion(), com: [0, 0, 0], inertia: [i, i, i] };
+      return { shapes: [single(new Sphere(r))], com: [0, 0, 0], inertia: [i, i, i] };
     }
     case 'cylinder': {
       const r = positive(cs.radius, 'cylinder radius');
@@ -66,19 +95,29 @@ export function buildShape(cs: CollisionShape, mass: number): CannonShapeModel {
       const shape = new Cylinder(r, r, h, CYLINDER_SEGMENTS);
       pruneSatAxes(shape);
       return {
-        shape,
-        orientation,
+        shapes: [single(shape, orientation)],
         com: [0, 0, 0],
         inertia: [ixy, ixy, 0.5 * mass * r * r],
       };
     }
     case 'convex':
       return buildConvex(cs.points, mass);
+    case 'compound':
+      return buildCompound(cs.parts, mass);
     default: {
       const never: never = cs;
       throw new Error(`unknown collision shape ${JSON.stringify(never)}`);
     }
   }
+}
+
+function single(shape: Shape, orientation = new Quaternion()): PlacedCannonShape {
+  return { shape, offset: new CVec3(0, 0, 0), orientation };
+}
+
+/** Adds the model's shapes to a body whose origin is the model's centre of mass (see above). */
+export function attachShapes(body: Body, model: CannonShapeModel): void {
+  for (const s of model.shapes) body.addShape(s.shape, s.offset, s.orientation);
 }
 
 interface HullData {
@@ -246,6 +285,9 @@ interface ConvexGeometry {
   normals: Vec3[];
   com: Vec3;
   unitInertia: Vec3;
+  /** Volume of the full hull and its second moment about `com` (compound shapes sum these). */
+  volume: number;
+  secondMoment: number[];
 }
 
 /**
@@ -275,22 +317,90 @@ function convexGeometry(points: Float32Array): ConvexGeometry {
     normals: collision.normals,
     com: hull.centroid,
     unitInertia: [(tr - C[0]) / hull.volume, (tr - C[4]) / hull.volume, (tr - C[8]) / hull.volume],
+    volume: hull.volume,
+    secondMoment: C,
   };
   convexCache.set(points, geometry);
   return geometry;
 }
 
-function buildConvex(points: Float32Array, mass: number): CannonShapeModel {
-  const g = convexGeometry(points);
+function polyhedron(g: { vertices: Vec3[]; faces: number[][]; normals: Vec3[] }): ConvexPolyhedron {
   const shape = new ConvexPolyhedron({
     vertices: g.vertices.map((v) => new CVec3(v[0], v[1], v[2])),
     faces: g.faces.map((f) => f.slice()),
     normals: g.normals.map((n) => new CVec3(n[0], n[1], n[2])),
   });
   pruneSatAxes(shape);
+  return shape;
+}
+
+function buildConvex(points: Float32Array, mass: number): CannonShapeModel {
+  const g = convexGeometry(points);
   return {
-    shape,
-    orientation: new Quaternion(),
+    shapes: [single(polyhedron(g))],
+    com: [g.com[0], g.com[1], g.com[2]],
+    inertia: [mass * g.unitInertia[0], mass * g.unitInertia[1], mass * g.unitInertia[2]],
+  };
+}
+
+/** A compound's pieces (each centred on its own hull centroid, placed at `offset` from the compound's com) and mass properties per unit mass. */
+interface CompoundGeometry {
+  pieces: { hull: ConvexGeometry; offset: Vec3 }[];
+  com: Vec3;
+  unitInertia: Vec3;
+}
+
+const compoundCache = new WeakMap<Float32Array[], CompoundGeometry>();
+
+/**
+ * Mass properties of a uniform-density union of convex hulls, summed over the hulls (overlaps,
+ * small in a convex decomposition, count twice). A piece whose points span no volume (a stray
+ * triangle) is left out; when every piece is flat, the hull of all points stands in.
+ */
+function compoundGeometry(parts: Float32Array[]): CompoundGeometry {
+  const cached = compoundCache.get(parts);
+  if (cached) return cached;
+  const hulls: ConvexGeometry[] = [];
+  for (const points of parts) {
+    try {
+      hulls.push(convexGeometry(points));
+    } catch {
+      // Coplanar or too few points: no volume, nothing to collide with.
+    }
+  }
+  if (hulls.length === 0) {
+    const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) { all.set(p, o); o += p.length; }
+    hulls.push(convexGeometry(all));
+  }
+  let volume = 0;
+  const com: Vec3 = [0, 0, 0];
+  for (const hull of hulls) {
+    volume += hull.volume;
+    for (let k = 0; k < 3; k++) com[k] += hull.volume * hull.com[k];
+  }
+  for (let k = 0; k < 3; k++) com[k] /= volume;
+  // Second moment about the compound's com: each hull's own plus the parallel-axis term.
+  const C = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  for (const hull of hulls) {
+    const d = sub(hull.com, com);
+    for (let r = 0; r < 3; r++) for (let q = 0; q < 3; q++) C[3 * r + q] += hull.secondMoment[3 * r + q] + hull.volume * d[r] * d[q];
+  }
+  const tr = C[0] + C[4] + C[8];
+  const geometry: CompoundGeometry = {
+    pieces: hulls.map((g) => ({ hull: g, offset: sub(g.com, com) })),
+    com,
+    unitInertia: [(tr - C[0]) / volume, (tr - C[4]) / volume, (tr - C[8]) / volume],
+  };
+  compoundCache.set(parts, geometry);
+  return geometry;
+}
+
+function buildCompound(parts: Float32Array[], mass: number): CannonShapeModel {
+  const g = compoundGeometry(parts);
+  return {
+    shapes: g.pieces.map(({ hull, offset }) => ({ shape: polyhedron(hull), offset: new CVec3(offset[0], offset[1], offset[2]), orientation: new Quaternion() })),
     com: [g.com[0], g.com[1], g.com[2]],
     inertia: [mass * g.unitInertia[0], mass * g.unitInertia[1], mass * g.unitInertia[2]],
   };

@@ -246,7 +246,7 @@ export function parseScene(text: string, file: string): LoadedScene {
     if (!cls.mesh) return;
     const meshPath = resolve(base, cls.mesh.file);
     const where = `${at(file, lineOf(doc, counter, ['objects', index, 'mesh', 'file']))}: objects[${index}].mesh.file`;
-    if (!/\.(gltf|glb|obj|stl|dae)$/i.test(meshPath)) throw new UserError(`${where}: expected a .gltf, .glb, .obj, .stl or .dae file, got ${meshPath}`);
+    if (!/\.(gltf|glb|obj|stl|dae|ply|urdf)$/i.test(meshPath)) throw new UserError(`${where}: expected a .gltf, .glb, .obj, .stl, .dae or .ply file, or an object's .urdf (YCB style), got ${meshPath}`);
     if (!existsSync(meshPath) || !statSync(meshPath).isFile()) throw new UserError(`${where}: no such file ${meshPath}`);
     meshFiles.set(index, meshPath);
   });

@@ -2,14 +2,20 @@
  * The model catalog of a scene: every labeled model (one per procedural variant or mesh class),
  * each with its BOP obj_id, render mesh and collision shape. Built once per batch.
  *
+ * A mesh class's `mesh.file` is a mesh file (the convex hull of the mesh collides) or a one-link
+ * object URDF as YCB object folders have (geometry/object-asset.ts: the <visual> meshes are drawn
+ * and labeled, the <collision> meshes collide as one convex hull per piece).
+ *
  * Procedural sizes are drawn from a stream keyed by the class name and variant only — not the
  * seed — so every seed of a scene shares the same models and datasets rendered with different
  * seeds can be merged.
  */
 import { boundingRadius, meshBounds } from '../geometry/mesh-ops.js';
+import { collisionRadius, isUrdfFile, loadObjectUrdf } from '../geometry/object-asset.js';
 import { boxMesh, cylinderMesh, sphereMesh } from '../geometry/primitives.js';
 import type { TriMesh } from '../geometry/types.js';
 import type { CollisionShape } from '../physics/settle.js';
+import { compoundShape } from '../physics/shapes.js';
 import { Rng } from '../sampling/rng.js';
 import type { LoadedScene } from './load.js';
 import { buildRobotModel, type LinkPart, type PartLoader, type RobotModel, type UrdfLoader } from '../robot/robot-model.js';
@@ -43,19 +49,49 @@ export interface ModelCatalog {
   support: { key: string; mesh: TriMesh };
 }
 
-export type MeshLoader = (path: string, options: { unit: 'm' | 'cm' | 'mm'; up: 'z' | 'y'; scale: number }) => Promise<TriMesh>;
+export type MeshLoader = (
+  path: string,
+  options: { unit: 'm' | 'cm' | 'mm'; up: 'z' | 'y'; scale: number; warn?: (message: string) => void },
+) => Promise<TriMesh>;
+
+export interface CatalogOptions {
+  /**
+   * Receives each non-fatal problem with a class's files (a missing texture or material library),
+   * one line naming the class and the file. Default: printed to stderr as "robosynth: warning: ...".
+   */
+  warn?: (message: string) => void;
+}
 
 export interface RobotLoaders {
   urdf: UrdfLoader;
   parts: PartLoader;
 }
 
-function radiusOf(mesh: TriMesh): { radius: number; halfHeight: number } {
+/** Extent of the mesh, and of collision pieces where they reach further (they are what lands). */
+function radiusOf(mesh: TriMesh, collision?: Float32Array[]): { radius: number; halfHeight: number } {
   const { min, max } = meshBounds(mesh);
-  return { radius: boundingRadius(mesh), halfHeight: Math.max(Math.abs(min[2]), Math.abs(max[2])) };
+  let halfHeight = Math.max(Math.abs(min[2]), Math.abs(max[2]));
+  for (const points of collision ?? []) {
+    for (let i = 2; i < points.length; i += 3) halfHeight = Math.max(halfHeight, Math.abs(points[i]));
+  }
+  return { radius: Math.max(boundingRadius(mesh), collision ? collisionRadius(collision) : 0), halfHeight };
 }
 
-export async function buildCatalog(scene: LoadedScene, loadMesh: MeshLoader, robotLoaders?: RobotLoaders): Promise<ModelCatalog> {
+const warnOnStderr = (message: string): void => {
+  process.stderr.write(`robosynth: warning: ${message}\n`);
+};
+
+/**
+ * `loadMesh` reads plain mesh files; object URDFs are read by loadObjectUrdf (its meshes through
+ * loadMeshParts and its cache).
+ */
+export async function buildCatalog(
+  scene: LoadedScene,
+  loadMesh: MeshLoader,
+  robotLoaders?: RobotLoaders,
+  options: CatalogOptions = {},
+): Promise<ModelCatalog> {
+  const warn = options.warn ?? warnOnStderr;
   const models: Model[] = [];
   const byClass: Model[][] = [];
   for (const [classIndex, cls] of scene.spec.objects.entries()) {
@@ -65,6 +101,7 @@ export async function buildCatalog(scene: LoadedScene, loadMesh: MeshLoader, rob
       const rng = new Rng('model', cls.class, variant);
       let mesh: TriMesh;
       let collision: CollisionShape;
+      let collisionPieces: Float32Array[] | undefined;
       if (cls.box) {
         const size = cls.box.size.map((r) => rng.range(r)) as [number, number, number];
         mesh = boxMesh(size);
@@ -80,8 +117,17 @@ export async function buildCatalog(scene: LoadedScene, loadMesh: MeshLoader, rob
         collision = { type: 'sphere', radius };
       } else {
         const file = scene.meshFiles.get(classIndex)!;
-        mesh = await loadMesh(file, cls.mesh!);
-        collision = { type: 'convex', points: mesh.positions };
+        const { unit, up, scale } = cls.mesh!;
+        const options = { unit, up, scale, warn: (w: string) => warn(`object class "${cls.class}": ${w}`) };
+        if (isUrdfFile(file)) {
+          const asset = await loadObjectUrdf(file, options);
+          mesh = asset.mesh;
+          collisionPieces = asset.collision;
+        } else {
+          mesh = await loadMesh(file, options);
+        }
+        // Without collision geometry of its own, the convex hull of the mesh.
+        collision = collisionPieces ? compoundShape(collisionPieces) : { type: 'convex', points: mesh.positions };
       }
       const model: Model = {
         objId: models.length + 1,
@@ -91,7 +137,7 @@ export async function buildCatalog(scene: LoadedScene, loadMesh: MeshLoader, rob
         key: variants > 1 ? `${cls.class}#${variant}` : cls.class,
         mesh,
         collision,
-        ...radiusOf(mesh),
+        ...radiusOf(mesh, collisionPieces),
       };
       models.push(model);
       list.push(model);

@@ -59,7 +59,7 @@ const shapeFields = {
   cylinder: z.strictObject({ radius: range(1e-4), height: range(1e-4) }).describe('axis along the model Z'),
   sphere: z.strictObject({ radius: range(1e-4) }),
   mesh: z.strictObject({
-    file: z.string().min(1).describe('glTF/GLB, OBJ, STL or Collada (DAE), relative to the scene file'),
+    file: z.string().min(1).describe('glTF/GLB, OBJ (+MTL), STL, Collada (DAE) or PLY (BOP models: unit mm), or a YCB-style object model.urdf (visual mesh drawn, collision mesh as convex parts), relative to the scene file'),
     unit: z.enum(['m', 'cm', 'mm']).default('m'),
     up: z.enum(['z', 'y']).default('z').describe('the axis that is up in the file (glTF is y-up)'),
     scale: positive.default(1),

@@ -358,7 +358,7 @@ describe('errors common to all formats', () => {
   });
 
   it('names an unknown extension', async () => {
-    await expectUserError(write('cube.ply', 'ply\n'), /unknown file extension ".ply"/);
+    await expectUserError(write('cube.3ds', 'not read'), /unknown file extension ".3ds" \(expected .obj, .stl, .ply, .gltf, .glb or .dae\)/);
     await expectUserError(write('noext', 'v 0 0 0\n'), /unknown file extension/);
   });
 

@@ -36,7 +36,8 @@ export function boundingRadius(s: CollisionShape): number {
       return s.radius;
     case 'cylinder':
       return Math.hypot(s.radius, s.height / 2);
-    case 'convex': {
+    case 'convex':
+    case 'compound': {
       let m = 0;
       for (let i = 0; i < s.points.length; i += 3) m = Math.max(m, Math.hypot(s.points[i], s.points[i + 1], s.points[i + 2]));
       return m;

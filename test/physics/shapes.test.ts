@@ -1,6 +1,6 @@
 import { Body, ConvexPolyhedron, Vec3 as CVec3 } from 'cannon-es';
 import { describe, expect, it } from 'vitest';
-import { buildShape, convexHull, CYLINDER_SEGMENTS, MAX_HULL_VERTICES, simplifyHull, uniqueDirections } from '../../src/physics/shapes.js';
+import { attachShapes, buildShape, convexHull, CYLINDER_SEGMENTS, MAX_HULL_VERTICES, simplifyHull, uniqueDirections } from '../../src/physics/shapes.js';
 import type { Vec3 } from '../../src/geometry/types.js';
 
 function cubePoints(size: [number, number, number], offset: [number, number, number] = [0, 0, 0], extra: number[] = []): Float32Array {
@@ -45,7 +45,8 @@ describe('buildShape', () => {
   it('convex cube has the mass properties of the box', () => {
     const box = buildShape({ type: 'box', size: [0.1, 0.2, 0.3] }, 2);
     const cvx = buildShape({ type: 'convex', points: cubePoints([0.1, 0.2, 0.3]) }, 2);
-    expect(cvx.shape).toBeInstanceOf(ConvexPolyhedron);
+    expect(cvx.shapes.length).toBe(1);
+    expect(cvx.shapes[0].shape).toBeInstanceOf(ConvexPolyhedron);
     box.inertia.forEach((v, i) => expect(cvx.inertia[i]).toBeCloseTo(v, 6));
     // Float32 corner coordinates: centroid zero only to ~1e-9.
     cvx.com.forEach((c) => expect(Math.abs(c)).toBeLessThan(1e-8));
@@ -61,7 +62,7 @@ describe('buildShape', () => {
     expect(CYLINDER_SEGMENTS).toBeLessThanOrEqual(24);
     const m = buildShape({ type: 'cylinder', radius: 0.05, height: 0.3 }, 1);
     const body = new Body({ mass: 1 });
-    body.addShape(m.shape, new CVec3(), m.orientation);
+    attachShapes(body, m);
     body.updateAABB();
     expect(body.aabb.upperBound.z).toBeCloseTo(0.15, 9);
     expect(body.aabb.lowerBound.z).toBeCloseTo(-0.15, 9);
@@ -104,13 +105,13 @@ describe('hull simplification', () => {
   it('a dense mesh gives a reduced collision hull but full-hull mass properties; cached per array', () => {
     const pts = ellipsoid(2000, [0.04, 0.04, 0.04]);
     const m = buildShape({ type: 'convex', points: pts }, 1);
-    const shape = m.shape as ConvexPolyhedron;
+    const shape = m.shapes[0].shape as ConvexPolyhedron;
     expect(shape.vertices.length).toBeLessThanOrEqual(MAX_HULL_VERTICES);
     // A solid ball: I = 2/5 m r² (the 2000-point hull is within 0.5 % of the sphere).
     expect(m.inertia[0]).toBeCloseTo(0.4 * 0.04 * 0.04, 5);
     const again = buildShape({ type: 'convex', points: pts }, 2);
-    expect((again.shape as ConvexPolyhedron).vertices).toEqual(shape.vertices);
-    expect(again.shape).not.toBe(shape); // a fresh cannon shape per body
+    expect((again.shapes[0].shape as ConvexPolyhedron).vertices).toEqual(shape.vertices);
+    expect(again.shapes[0].shape).not.toBe(shape); // a fresh cannon shape per body
     expect(again.inertia[0]).toBeCloseTo(2 * m.inertia[0], 12);
   });
 

@@ -414,7 +414,7 @@ describe('object classes', () => {
     it('a mesh file with an unsupported extension', () => {
       writeScene('assets/part.fbx', 'not a mesh we read');
       const text = edit(BASE, 'box: { size: [0.05, 0.05, 0.05] }', 'mesh: { file: assets/part.fbx }');
-      expectSceneError(text, { name: 'mesh-fbx.yaml', path: 'objects[0].mesh.file', needle: 'part.fbx', message: `expected a .gltf, .glb, .obj, .stl or .dae file, got ${path.join(dir, 'assets/part.fbx')}` });
+      expectSceneError(text, { name: 'mesh-fbx.yaml', path: 'objects[0].mesh.file', needle: 'part.fbx', message: `expected a .gltf, .glb, .obj, .stl, .dae or .ply file, or an object's .urdf (YCB style), got ${path.join(dir, 'assets/part.fbx')}` });
     });
 
     it('an unsupported mesh unit', () => {
