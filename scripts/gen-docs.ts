@@ -49,6 +49,7 @@ const BLOCKS: Record<string, string> = {
   physics: 'The rigid-body simulation that settles the dropped objects (cannon-es). Every field has a default.',
   robots: 'Articulated robots read from URDF (links, joints, visual and collision geometry; meshes in STL, OBJ, glTF/GLB or Collada). `package://NAME/...` URIs resolve through `packages`. Every frame draws the base pose and the joint values — uniformly within the limits, in a fraction of each range around a named or given configuration, or fixed — then rejects configurations whose collision geometry hits itself (links joined by a joint, or touching at the zero configuration, excepted) or the support. Objects settle around and on the links. Each link with visual geometry is a BOP object with its own obj_id; keypoints (movable joint origins and the end effector) go to `scene_robot.json` and to COCO as a keypoint category.',
   render: 'Rendering quality. Every field has a default.',
+  sensor: 'Camera sensor effects applied to the rendered colour image after rendering, in a camera\'s order whatever the order in the file: exposure, white balance, defocus and motion blur (in linear light), shot and read noise, then JPEG compression. Each effect is an optional sub-block that fires per frame with probability `p` and draws its parameters from its ranges; the parameters a frame got are written to `train_pbr/*/scene_sensor.json`. Labels are untouched. With `--refine`, the refiner works on the image with the effects.',
 };
 
 const INTRO = `# Scene file format

@@ -57,7 +57,8 @@ export function computeObjectLabels(frame: FrameDescription, catalog: ModelCatal
     }
   }
 
-  return frame.instances.map((instance): ObjectLabel => {
+  // Distractors are drawn as unlabeled structure and get no label: gt indices count labeled instances only.
+  return frame.instances.filter((instance) => !instance.unlabeled).map((instance): ObjectLabel => {
     const camFromModel = composePoses(camFromWorld, instance.pose);
     const silhouette = rasterizeSilhouette(meshes.get(instance.model)!, camFromModel, camera);
     // ...and only that box is read again for its visible mask.

@@ -7,6 +7,7 @@
  */
 import { basename, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { applySensorEffects, noSensorEffects } from '../effects/sensor.js';
 import { computeObjectLabels } from '../labels/bop-gt.js';
 import { decodePixels } from '../labels/pixels.js';
 import { computeRobotLabels } from '../labels/robot.js';
@@ -73,7 +74,7 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
   const { scene, spec, catalog } = await prepareScene(options.scene, options.width, options.height);
   const identity = {
     scene: basename(scene.path),
-    classes: spec.objects.map((c) => c.class),
+    classes: spec.objects.filter((c) => c.labeled).map((c) => c.class),
     robots: catalog.robots.map(({ model }) => ({ name: model.name, keypoints: model.keypoints.map((k) => k.name), skeleton: model.skeleton })),
     models: catalog.models.map((m) => ({ obj_id: m.objId, key: m.key, class: m.className })),
     width: spec.image.width,
@@ -119,6 +120,8 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
       const frame = sampleSettledFrame(spec, catalog, seed, index);
       const written = renderer.render(frameToPageJob(frame, models)).then(async (pixels) => {
         const images = decodePixels(pixels, spec.image.width, spec.image.height);
+        // The camera's sensor, after the optics: only the colour image changes, labels never do.
+        if (!noSensorEffects(frame.sensor)) images.rgb = applySensorEffects(images.rgb, images.width, images.height, frame.sensor, [seed, frame.index, 'sensor-noise']);
         const labels = computeObjectLabels(frame, catalog, images);
         const refined = refiner ? await refiner.refine(frame.index, images.rgb, labelIds(images.ids), images.width, images.height) : undefined;
         if (refined) {

@@ -30,7 +30,7 @@ export function resizeScene(spec: SceneSpec, width?: number, height?: number): S
 /** The scene's meshes as the renderer needs them: every model and the support, by key. */
 export function rendererMeshes(catalog: ModelCatalog): Map<string, TriMesh> {
   const meshes = new Map<string, TriMesh>();
-  for (const model of catalog.models) {
+  for (const model of [...catalog.models, ...catalog.distractors]) {
     if (model.parts) for (const part of model.parts) meshes.set(part.key, part.mesh);
     else meshes.set(model.key, model.mesh);
   }

@@ -71,7 +71,7 @@ export function frameToPageJob(frame: FrameDescription, models: RenderModels): O
     return parts.map((part) => ({
       mesh: part.key,
       matrix,
-      id: instance.id,
+      id: instance.unlabeled ? ID_UNLABELED : instance.id,
       ...instance.material,
       color: instance.partColors && part.color ? part.color : instance.material.color,
       castShadows: true,

@@ -13,6 +13,7 @@ import { placedColliders, sampleRobotState } from '../robot/sample.js';
 import { shapeBox } from '../physics/overlap.js';
 import type { Model, ModelCatalog } from '../scene/models.js';
 import type { ColorSpec, MaterialSpec, SceneSpec } from '../scene/schema.js';
+import { sampleSensorEffects } from '../effects/sensor.js';
 import { Rng } from './rng.js';
 
 const DEG = Math.PI / 180;
@@ -222,6 +223,7 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
       model: d.model.key,
       material: d.material,
       pose: result.poses[i],
+      ...(d.model.objId === 0 ? { unlabeled: true as const } : {}),
     }));
     const frameRobots: FrameRobot[] = robots.map(({ model, state }) => {
       const linkIds: number[] = [];
@@ -255,6 +257,7 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
       instances,
       robots: frameRobots,
       physics: { attempts: attempt, steps: result.steps },
+      sensor: sampleSensorEffects(spec.sensor, new Rng(seed, index, 'sensor')),
     };
   }
   throw new UserError(

@@ -3,6 +3,7 @@
  * from (seed, frame index) alone; physics settles its poses; the renderer and the labels are
  * views of it. World frame: right-handed, Z up, metres.
  */
+import type { SensorEffects } from '../effects/sensor.js';
 import type { Pose, Vec3 } from '../geometry/types.js';
 
 export type RGB = [number, number, number];
@@ -46,6 +47,8 @@ export interface FrameInstance {
   robot?: { name: string; link: string };
   /** Draw the model's parts in their own colours (a robot's URDF and mesh colours) over `material.color`. */
   partColors?: boolean;
+  /** A distractor: drawn and settled, but not labeled (the instance pass shows it as unlabeled structure). */
+  unlabeled?: true;
 }
 
 export interface FrameRobot {
@@ -71,4 +74,6 @@ export interface FrameDescription {
   robots: FrameRobot[];
   /** How the poses came about, for the record. */
   physics: { attempts: number; steps: number };
+  /** The sensor effects this frame's colour image gets after rendering (empty: none). */
+  sensor: SensorEffects;
 }

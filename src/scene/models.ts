@@ -43,6 +43,8 @@ export interface Model {
 export interface ModelCatalog {
   /** Every labeled model: object classes, then robot links. */
   models: Model[];
+  /** Models of the unlabeled classes (distractors, `labeled: false`): drawn and settled, never labeled; objId 0. */
+  distractors: Model[];
   /** Models of each object class, by class index. */
   byClass: Model[][];
   robots: { model: RobotModel; rules: CollisionRules }[];
@@ -93,6 +95,7 @@ export async function buildCatalog(
 ): Promise<ModelCatalog> {
   const warn = options.warn ?? warnOnStderr;
   const models: Model[] = [];
+  const distractors: Model[] = [];
   const byClass: Model[][] = [];
   for (const [classIndex, cls] of scene.spec.objects.entries()) {
     const list: Model[] = [];
@@ -130,7 +133,8 @@ export async function buildCatalog(
         collision = collisionPieces ? compoundShape(collisionPieces) : { type: 'convex', points: mesh.positions };
       }
       const model: Model = {
-        objId: models.length + 1,
+        // BOP obj_ids number the labeled models only, 1.. without gaps.
+        objId: cls.labeled ? models.length + 1 : 0,
         classIndex,
         className: cls.class,
         variant,
@@ -139,7 +143,7 @@ export async function buildCatalog(
         collision,
         ...radiusOf(mesh, collisionPieces),
       };
-      models.push(model);
+      (cls.labeled ? models : distractors).push(model);
       list.push(model);
     }
     byClass.push(list);
@@ -159,12 +163,12 @@ export async function buildCatalog(
   }
   const support = scene.spec.support;
   const thickness = support.type === 'table' ? support.thickness : 0.01;
-  return { models, byClass, robots, support: { key: '__support__', mesh: boxMesh([support.size[0], support.size[1], thickness]) } };
+  return { models, distractors, byClass, robots, support: { key: '__support__', mesh: boxMesh([support.size[0], support.size[1], thickness]) } };
 }
 
 /** What the renderer's view of a frame needs to know of each model, by key. */
 export type RenderModels = ReadonlyMap<string, { radius: number; parts?: { key: string; color?: [number, number, number] }[] }>;
 
 export function renderModels(catalog: ModelCatalog): RenderModels {
-  return new Map(catalog.models.map((m) => [m.key, { radius: m.radius, parts: m.parts }]));
+  return new Map([...catalog.models, ...catalog.distractors].map((m) => [m.key, { radius: m.radius, parts: m.parts }]));
 }

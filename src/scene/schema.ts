@@ -8,29 +8,10 @@
  */
 import { z } from 'zod';
 
-const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+import { sensorSpec } from '../effects/sensor-schema.js';
+import { finite, intRange, range } from './ranges.js';
 
-/** A finite number in [min, max]; infinite bounds are left out (JSON Schema has no Infinity). */
-const bounded = (min: number, max: number, int = false) => {
-  let n = int ? z.int() : finite;
-  if (min > -Infinity) n = n.min(min);
-  if (max < Infinity) n = n.max(max);
-  return n;
-};
-
-/** A value sampled per frame: a fixed number or a uniform [min, max] range. */
-export const range = (min = -Infinity, max = Infinity) =>
-  z.union([
-    bounded(min, max),
-    z.tuple([bounded(min, max), bounded(min, max)]).refine(([a, b]) => a <= b, 'expected [min, max] with min <= max'),
-  ]).describe('a number, or [min, max] for a uniform draw');
-
-/** A count sampled per frame: a fixed integer or an integer drawn uniformly from [min, max] inclusive. */
-const intRange = (min: number, max: number) =>
-  z.union([
-    bounded(min, max, true),
-    z.tuple([bounded(min, max, true), bounded(min, max, true)]).refine(([a, b]) => a <= b, 'expected [min, max] with min <= max'),
-  ]).describe('an integer, or [min, max] for a uniform integer draw');
+export { range } from './ranges.js';
 
 const minMax = z.tuple([finite, finite]).refine(([a, b]) => a <= b, 'expected [min, max] with min <= max');
 
@@ -77,6 +58,7 @@ export const objectClass = z.strictObject({
   mass: range(1e-4).default(0.2),
   material: materialSpec.default({ color: { hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }, roughness: [0.3, 0.9], metallic: 0 }),
   orientation: z.enum(['free', 'upright']).default('free').describe('initial drop orientation: any, or model Z up with a random yaw'),
+  labeled: z.boolean().default(true).describe('false: a distractor, dropped, settled and drawn like the others but with no label (no mask, pose or category; it occludes like the table)'),
 }).superRefine((value, ctx) => {
   const shapes = (['box', 'cylinder', 'sphere', 'mesh'] as const).filter((key) => value[key] !== undefined);
   if (shapes.length !== 1) {
@@ -204,6 +186,7 @@ export const sceneSchema = z.strictObject({
     time_step: 1 / 120, max_steps: 300, gravity: 9.81, friction: 0.5, restitution: 0.1,
     sleep_speed: 0.02, sleep_time: 0.2, penetration_tolerance: 0.002, solver_iterations: 10, linear_damping: 0.01, angular_damping: 0.01, max_attempts: 20,
   }),
+  sensor: sensorSpec,
   render: z.strictObject({
     samples: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(4).describe('MSAA samples of the colour pass'),
     shadow_map_size: z.union([z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(1024),

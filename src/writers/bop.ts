@@ -8,6 +8,7 @@
  *     mask/%06d_%06d.png  mask_visib/%06d_%06d.png
  *     scene_gt.json  scene_camera.json  scene_gt_info.json  scene_gt_coco.json
  *     semantic/%06d.png (category id per pixel, 0 background; ids as in semantic_classes.json)
+ *     scene_sensor.json (with a `sensor` block: per frame the sensor effects its image got)
  *     rgb_refined/%06d.png  scene_refine.json (with `render --refine`: refined images beside the
  *       raw renders, and per frame the refiner's settings and label-preservation scores)
  *   semantic_classes.json (the category table of semantic/ and of COCO: id, name, supercategory)
@@ -201,6 +202,8 @@ export class BopWriter {
         files.push({ path: join(dir, 'scene_gt_info.json'), data: jsonLines(byIm((r) => r.scene_gt_info)) });
         if (this.identity.robots.length > 0) files.push({ path: join(dir, 'scene_robot.json'), data: jsonLines(byIm((r) => r.scene_robot)) });
       }
+      const sensed = records.filter((r) => r.description.sensor && Object.keys(r.description.sensor).length > 0);
+      if (sensed.length) files.push({ path: join(dir, 'scene_sensor.json'), data: jsonLines(Object.fromEntries(sensed.map((r) => [String(chunkOf(r.frame).imId), r.description.sensor]))) });
       const refinedRecords = records.filter((r) => r.refine);
       if (this.refineRun && refinedRecords.length) {
         const frames = Object.fromEntries(refinedRecords.map((r) => [String(chunkOf(r.frame).imId), r.refine!]));

@@ -5,7 +5,7 @@
  * its own K in scene_camera.json, and the models rasterized with that K still match the masks.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -105,4 +105,77 @@ describe('randomizers in the written data', () => {
     }
     expect(compared).toBeGreaterThan(8);
   });
+});
+
+describe('distractors (labeled: false)', () => {
+  it('are drawn and occlude exactly as labeled objects would, but get no label, model or category', () => {
+    const text = (labeled: boolean) => scene('  - { type: directional, intensity: 2 }\n  - { type: hemispheric }')
+      .replace('placement:', `  - { class: clutter, box: { size: [[0.03, 0.1], [0.03, 0.1], [0.02, 0.06]] }, variants: 3, count: 4, labeled: ${labeled} }\nplacement:`);
+    const run = (name: string, labeled: boolean) => {
+      const file = join(work, `${name}.yaml`);
+      writeFileSync(file, text(labeled));
+      execFileSync('node', ['bin/robosynth.js', 'render', file, '--frames', '2', '--out', join(work, name), '--seed', '4'], { cwd: root, stdio: 'pipe' });
+      return new BopDataset(join(work, name));
+    };
+    const labeled = run('clutter-labeled', true);
+    const unlabeled = run('clutter-unlabeled', false);
+    // Only the labeled models are in models/ and in COCO.
+    expect([...unlabeled.modelsInfo().keys()]).toEqual([1, 2]);
+    expect([...labeled.modelsInfo().keys()]).toEqual([1, 2, 3, 4, 5]);
+    const categories = (ds: BopDataset) => (JSON.parse(readFileSync(join(ds.root, 'coco_annotations.json'), 'utf8')) as { categories: { name: string }[] }).categories.map((c) => c.name);
+    expect(categories(unlabeled)).toEqual(['crate', 'can']);
+    expect(categories(labeled)).toEqual(['crate', 'can', 'clutter']);
+    for (const [im, gts] of unlabeled.sceneGt(0)) {
+      const all = labeled.sceneGt(0).get(im)!;
+      // Same frame: the same images, the same labeled objects, first in the same order.
+      expect(readFileSync(unlabeled.rgbPath(0, im)).equals(readFileSync(labeled.rgbPath(0, im)))).toBe(true);
+      expect(gts).toHaveLength(5);
+      expect(all).toHaveLength(9);
+      expect(all.slice(0, 5)).toEqual(gts);
+      // Occlusion by the distractors is the same: identical visible masks.
+      gts.forEach((_, k) => expect(readFileSync(unlabeled.maskVisibPath(0, im, k)).equals(readFileSync(labeled.maskVisibPath(0, im, k)))).toBe(true));
+    }
+  }, 120_000);
+});
+
+describe('sensor effects', () => {
+  it('change the colour image as configured, record their parameters, and leave every label alone', () => {
+    const lights = '  - { type: directional, intensity: 2 }\n  - { type: hemispheric }';
+    const run = (name: string, sensor: string) => {
+      const file = join(work, `${name}.yaml`);
+      writeFileSync(file, scene(lights) + sensor);
+      execFileSync('node', ['bin/robosynth.js', 'render', file, '--frames', '2', '--out', join(work, name), '--seed', '8'], { cwd: root, stdio: 'pipe' });
+      return new BopDataset(join(work, name));
+    };
+    const clean = run('sensor-off', '');
+    const low = run('sensor-low', 'sensor: { noise: { gaussian_sigma: 2, shot_gain: 0 } }\n');
+    const high = run('sensor-high', 'sensor: { noise: { gaussian_sigma: 6, shot_gain: 0 }, jpeg: { quality: 70 } }\n');
+    const residualStd = (a: BopDataset, b: BopDataset, im: number) => {
+      const pa = PNG.sync.read(readFileSync(a.rgbPath(0, im))), pb = PNG.sync.read(readFileSync(b.rgbPath(0, im)));
+      let s = 0, s2 = 0, n = 0;
+      // Mid-tones only: in the dark background the sRGB curve amplifies read noise ~13x and 0 clips it.
+      for (let p = 0; p < W * H; p++) for (let c = 0; c < 3; c++) {
+        if (pb.data[p * 4 + c] < 60 || pb.data[p * 4 + c] > 200) continue;
+        const d = pa.data[p * 4 + c] - pb.data[p * 4 + c];
+        s += d; s2 += d * d; n++;
+      }
+      return Math.sqrt(s2 / n - (s / n) ** 2);
+    };
+    for (const im of clean.sceneGt(0).keys()) {
+      const lowStd = residualStd(low, clean, im), highStd = residualStd(high, clean, im);
+      // Measured: 1.31 and 3.09, 1.44 and 3.31 (read noise is added in linear light; the sRGB curve
+      // scales it by ~0.6-1.1 over these tones; JPEG at 70 smooths a little of the stronger one).
+      expect(lowStd).toBeGreaterThan(0.8);
+      expect(highStd / lowStd).toBeGreaterThan(1.8);
+      expect(highStd / lowStd).toBeLessThan(4);
+    }
+    const recorded = JSON.parse(readFileSync(join(high.sceneDir(0), 'scene_sensor.json'), 'utf8')) as Record<string, { noise: { gaussian_sigma: number }; jpeg: { quality: number } }>;
+    expect(Object.keys(recorded).sort()).toEqual(['0', '1']);
+    for (const effects of Object.values(recorded)) expect(effects).toMatchObject({ noise: { gaussian_sigma: 6 }, jpeg: { quality: 70 } });
+    // No effects, no file; labels byte-identical whatever the sensor did.
+    expect(existsSync(join(clean.sceneDir(0), 'scene_sensor.json'))).toBe(false);
+    for (const file of ['scene_gt.json', 'scene_gt_info.json', 'scene_camera.json']) {
+      expect(readFileSync(join(high.sceneDir(0), file), 'utf8')).toBe(readFileSync(join(clean.sceneDir(0), file), 'utf8'));
+    }
+  }, 120_000);
 });

@@ -63,7 +63,7 @@ describe('the renderer view reproduces the OpenCV camera', () => {
       seed: 0, index: 0, camera, background: [0, 0, 0],
       lights: [{ type: 'directional', direction: [0, 0, -1], color: [1, 1, 1], intensity: 1, shadows: true }],
       support: { model: 'support', pose: { R: [1, 0, 0, 0, 1, 0, 0, 0, 1], t: [0, 0, -0.02] }, material: { color: [1, 1, 1], roughness: 1, metallic: 0 } },
-      instances: [], robots: [], physics: { attempts: 1, steps: 0 },
+      instances: [], robots: [], physics: { attempts: 1, steps: 0 }, sensor: {},
     }, new Map());
     // Sunlight falls downwards in the world, hence towards the bottom of the image (negative y in GL).
     const light = job.lights[0];

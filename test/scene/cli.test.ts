@@ -105,7 +105,7 @@ describe('robosynth schema', { timeout: 60_000 }, () => {
   });
 
   it('lists the top-level blocks, and which are required', () => {
-    expect(Object.keys(schema.properties as object)).toEqual(['image', 'camera', 'background', 'lights', 'support', 'objects', 'robots', 'placement', 'physics', 'render']);
+    expect(Object.keys(schema.properties as object)).toEqual(['image', 'camera', 'background', 'lights', 'support', 'objects', 'robots', 'placement', 'physics', 'sensor', 'render']);
     expect(schema.required).toEqual(['image', 'camera', 'lights', 'support', 'objects', 'placement']);
   });
 

@@ -16,7 +16,7 @@ describe('docs/scene-format.md', () => {
 
   it('has a section with a table for every top-level block', () => {
     const blocks = Object.keys((sceneJsonSchema() as { properties: object }).properties);
-    expect(blocks).toEqual(['image', 'camera', 'background', 'lights', 'support', 'objects', 'robots', 'placement', 'physics', 'render']);
+    expect(blocks).toEqual(['image', 'camera', 'background', 'lights', 'support', 'objects', 'robots', 'placement', 'physics', 'sensor', 'render']);
     for (const block of blocks) {
       const section = generated.split(`\n## ${block}\n`)[1]?.split('\n## ')[0];
       expect(section, `section ${block}`).toBeDefined();

@@ -141,6 +141,7 @@ describe('a valid scene', () => {
       mass: 0.2,
       material: { color: { hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }, roughness: [0.3, 0.9], metallic: 0 },
       orientation: 'free',
+      labeled: true,
     });
     expect(spec.objects[1].material).toEqual({ color: [0.8, 0.1, 0.1], roughness: 0.5, metallic: 0 });
     expect(spec.placement).toEqual({ region: { x: [-0.2, 0.2], y: [-0.1, 0.1] }, drop_height: [0.05, 0.3] });
@@ -262,7 +263,7 @@ describe('the scene file itself', () => {
 
 describe('unknown keys are errors everywhere', () => {
   it.each([
-    ['at the top level', `${BASE}extra: 1\n`, 'extra', 'extra: 1', /^unknown key "extra" \(allowed here: image, camera, background, lights, support, objects, robots, placement, physics, render\)$/],
+    ['at the top level', `${BASE}extra: 1\n`, 'extra', 'extra: 1', /^unknown key "extra" \(allowed here: image, camera, background, lights, support, objects, robots, placement, physics, sensor, render\)$/],
     ['in a block mapping, with a suggestion', edit(BASE, 'placement:\n  region', 'placement:\n  regoin: 1\n  region'), 'placement.regoin', 'regoin', 'unknown key "regoin"; did you mean "region"? (allowed here: region, drop_height)'],
     ['deep inside an object class', edit(BASE, '      roughness: 0.5', '      roughness: 0.5\n      colour: [1, 0, 0]'), 'objects[1].material.colour', 'colour', 'unknown key "colour"; did you mean "color"? (allowed here: color, roughness, metallic)'],
     ['in a light', edit(BASE, '    shadows: true', '    shadows: true\n    shadow: false'), 'lights[0].shadow', 'shadow:', /^unknown key "shadow"; did you mean "shadows"\?/],
