@@ -1,0 +1,52 @@
+/**
+ * `npm run bench:randomizers`: the end-to-end rate (sample, settle, render, sensor effects, label,
+ * write BOP + COCO) at 640x480 of the default scene without randomizers beyond its own, and of
+ * scenes/tabletop-randomized.yaml (the same objects with every randomizer on: light counts and
+ * colour temperatures, intrinsics jitter, distractors, all sensor effects), in alternating
+ * rounds after warm-up frames, compared by their medians. Issue 5 asks for >= 0.7.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderDataset } from '../src/pipeline/render-dataset.js';
+
+const plain = process.argv[2] ?? 'scenes/tabletop.yaml';
+const randomized = process.argv[3] ?? 'scenes/tabletop-randomized.yaml';
+const frames = Number(process.env.BENCH_FRAMES ?? 40);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const warmup = 5;
+
+async function round(scene: string): Promise<number> {
+  const out = mkdtempSync(join(tmpdir(), 'robosynth-bench-rand-'));
+  let warmDoneAt = 0, lastAt = 0;
+  await renderDataset({
+    scene, out: join(out, 'ds'), frames: warmup + frames, seed: 1, width: 640, height: 480, onLog: () => undefined,
+    onFrame: (done) => {
+      if (done === warmup) warmDoneAt = performance.now();
+      lastAt = performance.now();
+    },
+  });
+  rmSync(out, { recursive: true, force: true });
+  return frames / ((lastAt - warmDoneAt) / 1000);
+}
+
+const a: number[] = [], b: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  a.push(await round(plain));
+  b.push(await round(randomized));
+}
+const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+const r2 = (v: number) => Number(v.toFixed(2));
+console.log(JSON.stringify({
+  bench: 'randomizers',
+  plain,
+  randomized,
+  frames_per_round: frames,
+  rounds,
+  plain_fps: r2(median(a)),
+  randomized_fps: r2(median(b)),
+  randomized_over_plain: Number((median(b) / median(a)).toFixed(3)),
+  rounds_plain_fps: a.map(r2),
+  rounds_randomized_fps: b.map(r2),
+  cpus: cpus().length,
+}));
