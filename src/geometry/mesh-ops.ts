@@ -85,26 +85,30 @@ export function transformMesh(mesh: TriMesh, R: Mat3, t: Vec3 = [0, 0, 0]): TriM
       indices[i + 2] = tmp;
     }
   }
-  return { positions, normals, indices };
+  const out: TriMesh = { positions, normals, indices };
+  if (mesh.uvs) out.uvs = mesh.uvs.slice();
+  return out;
 }
 
-/** Concatenates meshes into one, offsetting indices. */
+/** Concatenates meshes into one, offsetting indices. UVs if any mesh has them (zero where one has none). */
 export function mergeMeshes(meshes: TriMesh[]): TriMesh {
   let nv = 0, ni = 0;
   for (const m of meshes) { nv += m.positions.length; ni += m.indices.length; }
   const positions = new Float32Array(nv);
   const normals = new Float32Array(nv);
   const indices = new Uint32Array(ni);
+  const uvs = meshes.some((m) => m.uvs) ? new Float32Array((nv / 3) * 2) : undefined;
   let vo = 0, io = 0;
   for (const m of meshes) {
     positions.set(m.positions, vo);
     normals.set(m.normals, vo);
+    if (uvs && m.uvs) uvs.set(m.uvs, (vo / 3) * 2);
     const base = vo / 3;
     for (let i = 0; i < m.indices.length; i++) indices[io + i] = m.indices[i] + base;
     vo += m.positions.length;
     io += m.indices.length;
   }
-  return { positions, normals, indices };
+  return uvs ? { positions, normals, indices, uvs } : { positions, normals, indices };
 }
 
 /**

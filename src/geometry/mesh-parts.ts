@@ -38,7 +38,9 @@ export interface MeshPart {
   color?: [number, number, number];
   /**
    * Absolute path of the diffuse texture image (OBJ map_Kd, Collada diffuse texture, PLY
-   * `comment TextureFile`); it exists. Recorded only: the renderer does not draw textures yet.
+   * `comment TextureFile`, a .gltf file's external baseColorTexture image; GLB-embedded images are
+   * not extracted); it exists. The renderer draws it with the mesh's `uvs` (object classes; robot
+   * links do not draw textures yet).
    */
   texture?: string;
 }
@@ -156,7 +158,9 @@ function placeMesh(mesh: TriMesh, R: Mat3, t: Vec3): TriMesh {
     positions[i + 1] = k * p[i + 1] + t[1];
     positions[i + 2] = k * p[i + 2] + t[2];
   }
-  return { positions, normals: mesh.normals.slice(), indices: mesh.indices.slice() };
+  const out: TriMesh = { positions, normals: mesh.normals.slice(), indices: mesh.indices.slice() };
+  if (mesh.uvs) out.uvs = mesh.uvs.slice();
+  return out;
 }
 
 /** The cache keeps at most this many parsed files and bytes of mesh arrays (least recently used dropped first). */
@@ -212,7 +216,7 @@ function readParts(path: string, ext: string, size: number, fail: Fail): Promise
   const entry = parseParts(path, ext, size, fail);
   entry.then((file) => {
     let bytes = 0;
-    for (const { mesh } of file.parts) bytes += mesh.positions.byteLength + mesh.normals.byteLength + mesh.indices.byteLength;
+    for (const { mesh } of file.parts) bytes += mesh.positions.byteLength + mesh.normals.byteLength + mesh.indices.byteLength + (mesh.uvs?.byteLength ?? 0);
     cachedBytes.set(entry, bytes);
   }, () => undefined);
   return entry;
@@ -293,6 +297,7 @@ function splitByMaterial(mesh: TriMesh, material: number | Int32Array): [number,
     }
     const positions = new Float32Array(3 * n);
     const normals = new Float32Array(3 * n);
+    const uvs = mesh.uvs ? new Float32Array(2 * n) : undefined;
     for (let v = 0; v < remap.length; v++) {
       const r = remap[v];
       if (r < 0) continue;
@@ -300,8 +305,9 @@ function splitByMaterial(mesh: TriMesh, material: number | Int32Array): [number,
         positions[3 * r + k] = mesh.positions[3 * v + k];
         normals[3 * r + k] = mesh.normals[3 * v + k];
       }
+      if (uvs) { uvs[2 * r] = mesh.uvs![2 * v]; uvs[2 * r + 1] = mesh.uvs![2 * v + 1]; }
     }
-    out.push([m, { positions, normals, indices }]);
+    out.push([m, uvs ? { positions, normals, indices, uvs } : { positions, normals, indices }]);
   }
   return out;
 }
@@ -504,9 +510,12 @@ function parseMtl(text: string, warn: (what: string) => void): Map<string, MtlMa
 function parseObj(text: string, fail: Fail): ObjData {
   const v: number[] = [];
   const vn: number[] = [];
-  const corner = new Map<string, number>(); // "vi/ni" -> output vertex
+  const vt: number[] = [];
+  const corner = new Map<string, number>(); // "vi/ti/ni" -> output vertex
   const positions: number[] = [];
   const normals: number[] = [];
+  const uvs: number[] = [];
+  let hasUvs = false;
   const indices: number[] = [];
   const triMaterial: number[] = [];
   const materialNames: string[] = [];
@@ -550,6 +559,14 @@ function parseObj(text: string, fail: Fail): ObjData {
       case 'vn':
         vn.push(...numbers(3, 'a normal'));
         break;
+      case 'vt': {
+        // u [v [w]]: v defaults to 0, w is not needed.
+        const uv = numbers(1, 'a texture coordinate');
+        const second = tok.length > 2 ? Number(tok[2]) : 0;
+        if (!Number.isFinite(second)) throw fail(`${at}: ${JSON.stringify(tok[2])} is not a number`);
+        vt.push(uv[0], second);
+        break;
+      }
       case 'f': {
         if (tok.length < 4) throw fail(`${at}: a face needs at least 3 vertices`);
         const face: number[] = [];
@@ -558,7 +575,8 @@ function parseObj(text: string, fail: Fail): ObjData {
           if (parts.length > 3) throw fail(`${at}: malformed face vertex ${JSON.stringify(tok[i])}`);
           const vi = reference(parts[0], v.length / 3, 'vertex');
           const ni = parts.length === 3 && parts[2] !== '' ? reference(parts[2], vn.length / 3, 'normal') : -1;
-          const key = `${vi}/${ni}`;
+          const ti = parts.length >= 2 && parts[1] !== '' ? reference(parts[1], vt.length / 2, 'texture coordinate') : -1;
+          const key = `${vi}/${ti}/${ni}`;
           let out = corner.get(key);
           if (out === undefined) {
             out = positions.length / 3;
@@ -566,6 +584,7 @@ function parseObj(text: string, fail: Fail): ObjData {
             positions.push(v[3 * vi], v[3 * vi + 1], v[3 * vi + 2]);
             if (ni >= 0) normals.push(vn[3 * ni], vn[3 * ni + 1], vn[3 * ni + 2]);
             else normals.push(0, 0, 0); // filled in later
+            if (ti >= 0) { uvs.push(vt[2 * ti], vt[2 * ti + 1]); hasUvs = true; } else uvs.push(0, 0);
           }
           face.push(out);
         }
@@ -589,13 +608,15 @@ function parseObj(text: string, fail: Fail): ObjData {
         break;
       }
       default:
-        // vt, vp, o, g, s, l, p, ...: not needed for geometry.
+        // vp, o, g, s, l, p, ...: not needed for geometry.
         break;
     }
   }
 
+  const mesh: TriMesh = { positions: new Float32Array(positions), normals: new Float32Array(normals), indices: new Uint32Array(indices) };
+  if (hasUvs) mesh.uvs = new Float32Array(uvs);
   return {
-    mesh: { positions: new Float32Array(positions), normals: new Float32Array(normals), indices: new Uint32Array(indices) },
+    mesh,
     material: new Int32Array(triMaterial),
     materialNames,
     mtllibs,
@@ -739,6 +760,7 @@ async function readGltf(path: string, fail: Fail): Promise<Tagged> {
   const materials: Tagged['materials'] = [];
   const materialIndex = new Map<GltfMaterial, number>();
   let skipped = 0;
+  const warnings: string[] = [];
   for (const node of nodes) {
     const mesh = node.getMesh();
     if (!mesh) continue;
@@ -767,21 +789,42 @@ async function readGltf(path: string, fail: Fail): Promise<Tagged> {
         if (i >= n) throw fail(`glTF mesh "${mesh.getName()}" has vertex index ${i} out of range (${n} vertices)`);
       }
       const normal = prim.getAttribute('NORMAL');
+      // TEXCOORD_0, with glTF's top-down v turned into the bottom-up v of TriMesh.
+      const texcoord = prim.getAttribute('TEXCOORD_0');
+      let uvs: Float32Array | undefined;
+      if (texcoord && texcoord.getCount() === n && texcoord.getElementSize() === 2) {
+        uvs = new Float32Array(2 * n);
+        const t2 = [0, 0];
+        for (let i = 0; i < n; i++) {
+          texcoord.getElement(i, t2);
+          uvs[2 * i] = t2[0];
+          uvs[2 * i + 1] = 1 - t2[1];
+        }
+      }
       let part: TriMesh;
       if (normal && normal.getCount() === n) {
         const normals = new Float32Array(3 * n);
         for (let i = 0; i < n; i++) normals.set(normal.getElement(i, el), 3 * i);
         fillMissingNormals(positions, normals, indices);
         part = { positions, normals, indices };
+        if (uvs) part.uvs = uvs;
       } else {
-        part = flatten(positions, indices); // glTF spec: without normals, shading is flat
+        part = flatten(positions, indices, uvs); // glTF spec: without normals, shading is flat
       }
       let material = -1;
       const mat = prim.getMaterial();
       if (mat) {
         material = materialIndex.get(mat) ?? -1;
         if (material < 0) {
-          material = materials.push({ color: mat.getBaseColorFactor().slice(0, 3) as Vec3 }) - 1;
+          const entry: Tagged['materials'][number] = { color: mat.getBaseColorFactor().slice(0, 3) as Vec3 };
+          // A base colour image in its own file (embedded images are not extracted).
+          const uri = mat.getBaseColorTexture()?.getURI() ?? '';
+          if (uri !== '' && !uri.startsWith('data:') && extname(path).toLowerCase() === '.gltf') {
+            const file = resolve(dirname(path), decodeURIComponent(uri));
+            if (await isFile(file)) entry.texture = file;
+            else warnings.push(`Mesh file "${path}": texture "${file}" (baseColorTexture) not found; the part is untextured`);
+          }
+          material = materials.push(entry) - 1;
           materialIndex.set(mat, material);
         }
       }
@@ -792,11 +835,11 @@ async function readGltf(path: string, fail: Fail): Promise<Tagged> {
   if (pieces.every((p) => p.mesh.indices.length === 0) && skipped > 0) {
     throw fail(`the glTF file contains no triangles (${skipped} primitive(s) are not TRIANGLES mode or lack positions)`);
   }
-  return { pieces, materials, warnings: [] };
+  return { pieces, materials, warnings };
 }
 
-/** Unshares vertices so every triangle gets its own three, with its face normal. */
-function flatten(positions: Float32Array, indices: Uint32Array): TriMesh {
+/** Unshares vertices so every triangle gets its own three, with its face normal (and its UVs). */
+function flatten(positions: Float32Array, indices: Uint32Array, uvs?: Float32Array): TriMesh {
   const tri = new Float32Array((indices.length / 3) * 12);
   for (let t = 0; t < indices.length / 3; t++) {
     for (let c = 0; c < 3; c++) {
@@ -804,5 +847,14 @@ function flatten(positions: Float32Array, indices: Uint32Array): TriMesh {
       tri.set(positions.subarray(v, v + 3), 12 * t + 3 + 3 * c);
     }
   }
-  return flatStl(tri);
+  const mesh = flatStl(tri);
+  if (uvs) {
+    // flatStl gives corner k of the triangles its own vertex k.
+    mesh.uvs = new Float32Array(2 * indices.length);
+    for (let k = 0; k < indices.length; k++) {
+      mesh.uvs[2 * k] = uvs[2 * indices[k]];
+      mesh.uvs[2 * k + 1] = uvs[2 * indices[k] + 1];
+    }
+  }
+  return mesh;
 }

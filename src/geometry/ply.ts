@@ -216,8 +216,9 @@ function readAscii(buf: Buffer, header: Header, sink: Sink, fail: Fail): void {
   }
 }
 
-/** Names under which writers store vertex colours, and texture coordinates (read past). */
+/** Names under which writers store vertex colours, and per-vertex texture coordinates. */
 const COLOR_NAMES = [['red', 'green', 'blue'], ['r', 'g', 'b'], ['diffuse_red', 'diffuse_green', 'diffuse_blue']];
+const UV_NAMES = [['u', 'v'], ['s', 't'], ['texture_u', 'texture_v'], ['texture_s', 'texture_t']];
 const FACE_INDEX_NAMES = ['vertex_indices', 'vertex_index'];
 
 /**
@@ -225,8 +226,9 @@ const FACE_INDEX_NAMES = ['vertex_indices', 'vertex_index'];
  * `vertex_indices` (or `vertex_index`) of 3 or more indices per face, fan-triangulated in the
  * written (counter-clockwise) order. Normals nx ny nz are used when present; colours red green
  * blue (integer types scaled by their maximum, floats taken as written) give `meanColor`.
- * Texture coordinates (u v, s t, texture_u texture_v, face `texcoord` lists) and other elements
- * are read past: nothing downstream draws textures yet. Every problem is `fail(...)`.
+ * Per-vertex texture coordinates (u v, s t, texture_u texture_v, texture_s texture_t; bottom-up v
+ * as MeshLab and BOP write them) become the mesh's `uvs`. Per-corner face `texcoord` lists and
+ * other elements are read past. Every problem is `fail(...)`.
  */
 export function parsePly(buf: Buffer, fail: Fail): PlyData {
   const header = parseHeader(buf, fail);
@@ -241,6 +243,7 @@ export function parsePly(buf: Buffer, fail: Fail): PlyData {
   const hasNormals = nxyz.every((i) => i >= 0);
   const rgb = COLOR_NAMES.map((names) => names.map(find)).find((idx) => idx.every((i) => i >= 0));
   const colorScale = rgb?.map((i) => 1 / (INTEGER_MAX[props[i].type] ?? 1));
+  const uv = UV_NAMES.map((names) => names.map(find)).find((idx) => idx.every((i) => i >= 0));
 
   const faceElement = header.elements.find((e) => e.name === 'face');
   const indexProperty = faceElement?.properties.find((p) => FACE_INDEX_NAMES.includes(p.name) && p.countType);
@@ -255,6 +258,7 @@ export function parsePly(buf: Buffer, fail: Fail): PlyData {
   const positions = new Float32Array(3 * n);
   const normals = new Float32Array(3 * n);
   const colors = rgb ? new Float32Array(3 * n) : undefined;
+  const uvs = uv ? new Float32Array(2 * n) : undefined;
   const indices: number[] = [];
   let shortFaces = 0;
   const row = new Float64Array(props.length);
@@ -275,6 +279,7 @@ export function parsePly(buf: Buffer, fail: Fail): PlyData {
         for (let k = 0; k < 3; k++) positions[3 * index + k] = row[xyz[k]];
         if (hasNormals) for (let k = 0; k < 3; k++) normals[3 * index + k] = row[nxyz[k]];
         if (colors && rgb && colorScale) for (let k = 0; k < 3; k++) colors[3 * index + k] = row[rgb[k]] * colorScale[k];
+        if (uvs && uv) { uvs[2 * index] = row[uv[0]]; uvs[2 * index + 1] = row[uv[1]]; }
         return;
       }
       for (const p of element.properties) {
@@ -308,6 +313,7 @@ export function parsePly(buf: Buffer, fail: Fail): PlyData {
 
   if (shortFaces > 0) warnings.push(`${shortFaces} face(s) with fewer than 3 vertices skipped`);
   const mesh: TriMesh = { positions, normals, indices: new Uint32Array(indices) };
+  if (uvs) mesh.uvs = uvs;
   const data: PlyData = { mesh, warnings };
   if (colors) data.meanColor = meanColor(mesh, colors);
   if (header.textureFile !== undefined && header.textureFile !== '') data.textureFile = header.textureFile;

@@ -20,4 +20,9 @@ export interface TriMesh {
   positions: Float32Array; // xyz per vertex
   normals: Float32Array; // xyz per vertex, unit length
   indices: Uint32Array; // 3 per triangle
+  /**
+   * Texture coordinates, 2 per vertex, when the mesh has them: u to the right and v up from the
+   * image's bottom row (OpenGL/OBJ convention; glTF's top-down v is flipped when read).
+   */
+  uvs?: Float32Array;
 }

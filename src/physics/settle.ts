@@ -24,8 +24,10 @@ import { installPlaneConvexMargin } from './contacts.js';
 import { mulMat3Vec, mat3ToQuat, quatToMat3 } from '../geometry/transforms.js';
 import { attachShapes, buildShape, type CollisionShape } from './shapes.js';
 import { boundingRadius, contactDepth, placedBody, type PlacedShape } from './overlap.js';
+import { supportWalls, type WalledSupport } from './support.js';
 
 export type { CollisionShape } from './shapes.js';
+export type { BinSupport, ShelfSupport, WalledSupport } from './support.js';
 
 /** Table top at z=0, centred on the origin; `size` = extents along world x and y (metres). */
 export interface Support {
@@ -67,7 +69,11 @@ export interface SettleSettings {
 }
 
 export interface SettleInput {
-  support: Support | { kind: 'ground' };
+  /**
+   * A bin or shelf is the plane z = 0 (as the table) with its walls (support.ts) as static boxes;
+   * a centre of mass outside its `size` rectangle is off the support.
+   */
+  support: Support | { kind: 'ground' } | WalledSupport;
   /** Initial (drop) poses. */
   bodies: { shape: CollisionShape; mass: number; pose: Pose }[];
   /** Static shapes the bodies rest on and collide with but never move (a robot's links). */
@@ -166,7 +172,7 @@ function checkPose(p: Pose, i: number): void {
 export interface SettleWorld {
   world: World;
   support: Body;
-  /** Static obstacles, same order as input.obstacles. */
+  /** Static obstacles, same order as input.obstacles (those a body can reach), then a bin's or shelf's walls. */
   obstacles: Body[];
   /** Dynamic bodies, same order as input.bodies. */
   bodies: Body[];
@@ -183,6 +189,9 @@ export function buildSettleWorld(input: SettleInput): SettleWorld {
   if (sup.kind === 'table') {
     const [sx, sy] = sup.size;
     if (!(sx > 0 && sy > 0 && sup.thickness > 0)) throw new Error('settle: table size and thickness must be > 0');
+  } else if (sup.kind === 'bin' || sup.kind === 'shelf') {
+    const sizes = sup.kind === 'bin' ? [...sup.size, sup.wallHeight, sup.wallThickness] : [...sup.size, sup.height, sup.thickness];
+    if (!sizes.every((v) => Number.isFinite(v) && v > 0)) throw new Error(`settle: ${sup.kind} sizes must be > 0`);
   } else if (sup.kind !== 'ground') {
     throw new Error(`settle: unknown support kind ${JSON.stringify((sup as { kind: unknown }).kind)}`);
   }
@@ -204,19 +213,28 @@ export function buildSettleWorld(input: SettleInput): SettleWorld {
   const support = new Body({ mass: 0, type: Body.STATIC });
   support.addShape(new Plane());
   world.addBody(support);
+  // The walls of a bin or shelf: static boxes, checked for contacts like obstacles.
+  const walls = sup.kind === 'bin' || sup.kind === 'shelf'
+    ? supportWalls(sup).map((w) => {
+      const body = placedBody({ shape: { type: 'box', size: w.size }, pose: { R: [1, 0, 0, 0, 1, 0, 0, 0, 1], t: w.center } }, 0, Body.STATIC);
+      world.addBody(body);
+      return body;
+    })
+    : [];
   // Static obstacles no body can reach cost contacts checks for nothing: bodies stay below the
   // highest start (they only lose energy) and on the table (leaving it rejects the frame anyway).
   const top = input.bodies.reduce((z, b) => Math.max(z, b.pose.t[2] + boundingRadius(b.shape)), 0);
   const reachable = (o: PlacedShape) => {
     const r = boundingRadius(o.shape), [x, y, z] = o.pose.t;
     if (z - r > top) return false;
-    return sup.kind !== 'table' || (Math.abs(x) - r <= sup.size[0] / 2 + top && Math.abs(y) - r <= sup.size[1] / 2 + top);
+    return sup.kind === 'ground' || (Math.abs(x) - r <= sup.size[0] / 2 + top && Math.abs(y) - r <= sup.size[1] / 2 + top);
   };
   const obstacles = (input.obstacles ?? []).filter(reachable).map((o) => {
     const body = placedBody(o, 0, Body.STATIC);
     world.addBody(body);
     return body;
   });
+  obstacles.push(...walls);
 
   // Dynamic bodies; body axes = model axes, body origin = centre of mass (model point `com`).
   const coms: Vec3[] = [];
@@ -271,7 +289,9 @@ export function settle(input: SettleInput): SettleResult {
   const sup = input.support;
   const indexOf = new Map<Body, number>(bodies.map((b, i) => [b, i]));
   const outsideTable = (b: Body) =>
-    sup.kind === 'table' && (Math.abs(b.position.x) > sup.size[0] / 2 || Math.abs(b.position.y) > sup.size[1] / 2);
+    (sup.kind !== 'ground' && (Math.abs(b.position.x) > sup.size[0] / 2 || Math.abs(b.position.y) > sup.size[1] / 2)) ||
+    // On a shelf, above the board above (dropped there, or stacked through): not on this board.
+    (sup.kind === 'shelf' && sup.top && b.position.z > sup.height);
   const fallen = (b: Body) => b.position.z < FALLEN_Z || outsideTable(b);
 
   // Reject overlapping drop poses up front: cannon would resolve them with a violent push-out.
@@ -310,7 +330,7 @@ export function settle(input: SettleInput): SettleResult {
     }
   });
   if (off.length > 0) {
-    const where = sup.kind === 'table' ? `outside the ${sup.size[0]}×${sup.size[1]} m table or ` : '';
+    const where = sup.kind !== 'ground' ? `outside the ${sup.size[0]}×${sup.size[1]} m ${sup.kind === 'bin' ? 'bin floor' : sup.kind === 'shelf' ? `shelf board${sup.top ? ` (or above z=${sup.height})` : ''}` : 'table'} or ` : '';
     const detail = `centre ${where}below z=${OFF_SUPPORT_Z}: ${offWhy.join('; ')}${stoppedEarly ? ` (stopped at step ${steps})` : ''}`;
     return result({ kind: 'off-support', bodies: off, detail });
   }

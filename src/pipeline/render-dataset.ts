@@ -18,7 +18,7 @@ import { labelIds, refineRunInfo, refineSettings, type RefineOptions } from '../
 import { RefineWorker } from '../refine/refine-pool.js';
 import { renderModels } from '../scene/models.js';
 import { BopWriter, type Format } from '../writers/bop.js';
-import { prepareScene, rendererMeshes, sampleSettledFrame } from './scene-setup.js';
+import { prepareScene, rendererMeshes, rendererTextures, sampleSettledFrame } from './scene-setup.js';
 
 export { prepareScene, rendererMeshes, resizeScene, sampleSettledFrame } from './scene-setup.js';
 
@@ -90,7 +90,7 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
       )
     : undefined;
   const refineStats = { frames: 0, flagged: 0, ms: 0 };
-  const writer = new BopWriter(options.out, catalog, identity, formats, refineRun);
+  const writer = new BopWriter(options.out, catalog, identity, formats, refineRun, spec.objects.map((c) => c.symmetries));
   const k = spec.camera.intrinsics;
   await writer.prepare({ ...k, width: spec.image.width, height: spec.image.height, depthScale: DEPTH_UNIT_M * 1000 }).catch(async (error: unknown) => {
     await refiner?.close();
@@ -102,6 +102,7 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     height: spec.image.height,
     samples: spec.render.samples,
     shadowMapSize: spec.render.shadow_map_size,
+    textures: rendererTextures(catalog),
     log: options.onLog,
   }).catch(async (error: unknown) => {
     await refiner?.close();

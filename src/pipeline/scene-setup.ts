@@ -35,7 +35,17 @@ export function rendererMeshes(catalog: ModelCatalog): Map<string, TriMesh> {
     else meshes.set(model.key, model.mesh);
   }
   meshes.set(catalog.support.key, catalog.support.mesh);
+  for (const wall of catalog.support.walls) meshes.set(wall.key, wall.mesh);
   return meshes;
+}
+
+/** Every texture the scene's models draw (absolute paths), keyed by their path as jobs name them. */
+export function rendererTextures(catalog: ModelCatalog): Map<string, string> {
+  const textures = new Map<string, string>();
+  for (const model of [...catalog.models, ...catalog.distractors]) {
+    for (const part of model.parts ?? []) if (part.texture !== undefined) textures.set(part.texture, part.texture);
+  }
+  return textures;
 }
 
 export async function prepareScene(scenePath: string, width?: number, height?: number): Promise<{ scene: LoadedScene; spec: SceneSpec; catalog: ModelCatalog }> {

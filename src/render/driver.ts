@@ -2,13 +2,15 @@
  * The Node side of the renderer: serves the page and the meshes on loopback, hands the page
  * one job at a time and receives its pixels as a binary POST body (never base64 or JSON).
  */
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { bundle } from '../bundle.js';
 import type { Page } from 'puppeteer';
 import type { TriMesh } from '../geometry/types.js';
 import { launchBrowser, type GlBackend, type LaunchedBrowser } from './browser.js';
-import { encodeMeshAsset, type PageInit, type PageJob, type PageTimings } from './protocol.js';
+import { encodeMeshAsset, type PageInit, type PageInitResult, type PageJob, type PageTimings } from './protocol.js';
 
 export interface RendererOptions {
   width: number;
@@ -17,7 +19,21 @@ export interface RendererOptions {
   shadowMapSize?: number;
   /** Called once with the GL renderer string. */
   log?: (message: string) => void;
+  /**
+   * Texture images (PNG or JPEG) by the key jobs name them with (PageItem.texture): read here
+   * and decoded by the browser once, at launch.
+   */
+  textures?: ReadonlyMap<string, string>;
+  /**
+   * Receives one line per texture that cannot be read or decoded (items naming it draw
+   * untextured). Default: printed to stderr as "robosynth: warning: ...".
+   */
+  warn?: (message: string) => void;
 }
+
+type Settings = Required<Omit<RendererOptions, 'log' | 'textures' | 'warn'>>;
+
+const TEXTURE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
 
 /** Pixels of one frame, rows bottom-up as GL reads them. */
 export interface RenderedPixels {
@@ -37,17 +53,37 @@ export class Renderer {
     private readonly baseUrl: string,
     private readonly launched: LaunchedBrowser,
     private readonly page: Page,
-    readonly options: Required<Omit<RendererOptions, 'log'>>,
+    readonly options: Settings,
     readonly glRenderer: string,
   ) {}
 
   static async launch(meshes: Map<string, TriMesh>, options: RendererOptions): Promise<Renderer> {
-    const settings = { samples: 4, shadowMapSize: 1024, ...options, log: undefined };
-    delete (settings as { log?: unknown }).log;
+    const settings: Settings = {
+      samples: options.samples ?? 4, shadowMapSize: options.shadowMapSize ?? 1024, width: options.width, height: options.height,
+    };
+    const warn = options.warn ?? ((message: string) => { process.stderr.write(`robosynth: warning: ${message}\n`); });
     const script = await bundle('render/page/page.ts');
     const assets = new Map<string, Buffer>();
-    for (const [key, mesh] of meshes) assets.set(key, encodeMeshAsset(mesh.positions, mesh.normals, mesh.indices));
-    const routes = { script, assets, upload: (_frame: number, _body: Buffer) => {} };
+    for (const [key, mesh] of meshes) assets.set(key, encodeMeshAsset(mesh.positions, mesh.normals, mesh.indices, mesh.uvs));
+    // Texture files by their URL name (index and extension); one that cannot be read is left out.
+    const textures = new Map<string, { type: string; bytes: Buffer }>();
+    const textureAssets: NonNullable<PageInit['textures']> = [];
+    const textureFiles = new Map<string, string>();
+    for (const [key, file] of options.textures ?? []) {
+      const ext = extname(file).toLowerCase();
+      const type = TEXTURE_TYPES[ext];
+      if (!type) { warn(`texture "${file}": not a PNG or JPEG file; drawn untextured`); continue; }
+      const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+        warn(`texture "${file}": cannot read it (${error.code ?? String(error)}); drawn untextured`);
+        return undefined;
+      });
+      if (!bytes) continue;
+      const name = `${textures.size}${ext}`;
+      textures.set(name, { type, bytes });
+      textureFiles.set(key, file);
+      textureAssets.push({ key, url: `/texture/${name}` });
+    }
+    const routes = { script, assets, textures, upload: (_frame: number, _body: Buffer) => {} };
     const server = createServer((request, response) => serve(routes, request, response));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -68,9 +104,11 @@ export class Renderer {
           samples: settings.samples,
           shadowMapSize: settings.shadowMapSize,
           meshes: [...meshes.keys()].map((key) => ({ key, url: `${baseUrl}/mesh/${encodeURIComponent(key)}` })),
+          textures: textureAssets.map(({ key, url }) => ({ key, url: `${baseUrl}${url}` })),
         };
-        const glRenderer = await page.evaluate((i) => window.robosynth.init(i), init);
+        const { glRenderer, failedTextures }: PageInitResult = await page.evaluate((i) => window.robosynth.init(i), init);
         if (pageErrors.length) throw new Error(pageErrors.join('; '));
+        for (const { key, error } of failedTextures) warn(`texture "${textureFiles.get(key) ?? key}": the browser cannot decode it (${error}); drawn untextured`);
         options.log?.(`WebGL: ${glRenderer} (backend ${backend})`);
         const renderer = new Renderer(server, baseUrl, launched, page, settings, glRenderer);
         routes.upload = (frame, body) => renderer.receive(frame, body);
@@ -127,6 +165,7 @@ export class Renderer {
 interface Routes {
   script: string;
   assets: Map<string, Buffer>;
+  textures: Map<string, { type: string; bytes: Buffer }>;
   upload: (frame: number, body: Buffer) => void;
 }
 
@@ -141,6 +180,10 @@ function serve(routes: Routes, request: IncomingMessage, response: ServerRespons
   if (request.method === 'GET' && url.startsWith('/mesh/')) {
     const asset = routes.assets.get(decodeURIComponent(url.slice('/mesh/'.length)));
     return asset ? send(200, 'application/octet-stream', asset) : send(404, 'text/plain', 'no such mesh');
+  }
+  if (request.method === 'GET' && url.startsWith('/texture/')) {
+    const texture = routes.textures.get(url.slice('/texture/'.length));
+    return texture ? send(200, texture.type, texture.bytes) : send(404, 'text/plain', 'no such texture');
   }
   if (request.method === 'POST' && url.startsWith('/pixels/')) {
     const frame = Number(url.slice('/pixels/'.length));

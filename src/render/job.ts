@@ -6,7 +6,7 @@ import { composePoses, invertPose, mulMat3, mulMat3Vec, poseToColumnMajor } from
 import type { Mat3, Pose, Vec3 } from '../geometry/types.js';
 import type { FrameCamera, FrameDescription } from '../scene/frame.js';
 import type { RenderModels } from '../scene/models.js';
-import { ID_UNLABELED, type Mat4, type PageJob, type PageLight } from './protocol.js';
+import { ID_UNLABELED, type Mat4, type PageItem, type PageJob, type PageLight } from './protocol.js';
 
 /** Room around the casters' bounding sphere for the receiving surface below them (m). */
 const SHADOW_MARGIN_M = 0.1;
@@ -43,7 +43,7 @@ export function frameToPageJob(frame: FrameDescription, models: RenderModels): O
   const toCamera = (pose: Pose) => poseToColumnMajor(composePoses(view, pose));
   const rotate = (v: Vec3) => mulMat3Vec(view.R, v);
   // The casters' bounding sphere (world frame), with room below for the support that receives.
-  const casters = frame.instances.map((i) => ({ centre: i.pose.t, radius: models.get(i.model)?.radius ?? 0 }));
+  const casters = [...frame.instances, ...(frame.support.walls ?? [])].map((i) => ({ centre: i.pose.t, radius: models.get(i.model)?.radius ?? 0 }));
   const centre: Vec3 = casters.length
     ? [0, 1, 2].map((k) => casters.reduce((s, c) => s + c.centre[k], 0) / casters.length) as Vec3
     : [0, 0, 0];
@@ -68,12 +68,14 @@ export function frameToPageJob(frame: FrameDescription, models: RenderModels): O
   const items = frame.instances.flatMap((instance) => {
     const matrix = toCamera(instance.pose);
     const parts = models.get(instance.model)?.parts ?? [{ key: instance.model, color: undefined }];
-    return parts.map((part) => ({
+    return parts.map((part): PageItem => ({
       mesh: part.key,
       matrix,
       id: instance.unlabeled ? ID_UNLABELED : instance.id,
       ...instance.material,
       color: instance.partColors && part.color ? part.color : instance.material.color,
+      // The model's own texture, drawn times the colour above.
+      ...('texture' in part && part.texture !== undefined ? { texture: part.texture } : {}),
       castShadows: true,
       receiveShadows: true,
     }));
@@ -86,5 +88,9 @@ export function frameToPageJob(frame: FrameDescription, models: RenderModels): O
     castShadows: false,
     receiveShadows: true,
   });
+  // A bin's or shelf's walls: unlabeled structure that casts and receives shadows like the objects.
+  for (const wall of frame.support.walls ?? []) {
+    items.push({ mesh: wall.model, matrix: toCamera(wall.pose), id: ID_UNLABELED, ...frame.support.material, castShadows: true, receiveShadows: true });
+  }
   return { frame: frame.index, projection: projectionFromIntrinsics(frame.camera), clearColor: frame.background, lights, items };
 }

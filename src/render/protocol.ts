@@ -14,6 +14,12 @@ export interface PageMeshAsset {
   url: string;
 }
 
+export interface PageTextureAsset {
+  key: string;
+  /** URL of the image file's bytes (PNG or JPEG, ending in its extension); the browser decodes it. */
+  url: string;
+}
+
 export interface PageInit {
   width: number;
   height: number;
@@ -21,6 +27,14 @@ export interface PageInit {
   samples: number;
   shadowMapSize: number;
   meshes: PageMeshAsset[];
+  /** Every texture a job may name, loaded once at launch. */
+  textures?: PageTextureAsset[];
+}
+
+/** What init reports back: the GL renderer string and the textures the browser could not decode. */
+export interface PageInitResult {
+  glRenderer: string;
+  failedTextures: { key: string; error: string }[];
 }
 
 /**
@@ -48,7 +62,15 @@ export interface PageItem {
   matrix: Mat4;
   /** Value written to the instance pass: 0 is background, 0xffff unlabeled structure. */
   id: number;
+  /** Albedo colour; with a texture, the texture's colour is multiplied by it. */
   color: RGB;
+  /**
+   * Key of a PageInit texture drawn as the albedo (times `color`), on meshes with UVs only; an
+   * unknown or undecodable key draws untextured. Never affects the instance/depth pass.
+   */
+  texture?: string;
+  /** Texture repeats per UV unit (u, v); default [1, 1]. */
+  textureScale?: [number, number];
   metallic: number;
   roughness: number;
   castShadows: boolean;
@@ -78,16 +100,16 @@ export const DEPTH_UNIT_M = 1e-4;
 export const ID_BACKGROUND = 0;
 export const ID_UNLABELED = 0xffff;
 
-/** Binary mesh asset: [u32 vertexCount][u32 indexCount][f32 positions][f32 normals][u32 indices], little-endian. */
-export function encodeMeshAsset(positions: Float32Array, normals: Float32Array, indices: Uint32Array): Buffer {
+/**
+ * Binary mesh asset: [u32 vertexCount][u32 indexCount][u32 hasUvs][f32 positions][f32 normals]
+ * [f32 uvs, if hasUvs][u32 indices], little-endian.
+ */
+export function encodeMeshAsset(positions: Float32Array, normals: Float32Array, indices: Uint32Array, uvs?: Float32Array): Buffer {
   const vertexCount = positions.length / 3;
-  const header = Buffer.alloc(8);
+  const header = Buffer.alloc(12);
   header.writeUInt32LE(vertexCount, 0);
   header.writeUInt32LE(indices.length, 4);
-  return Buffer.concat([
-    header,
-    Buffer.from(positions.buffer, positions.byteOffset, positions.byteLength),
-    Buffer.from(normals.buffer, normals.byteOffset, normals.byteLength),
-    Buffer.from(indices.buffer, indices.byteOffset, indices.byteLength),
-  ]);
+  header.writeUInt32LE(uvs ? 1 : 0, 8);
+  const bytes = (a: Float32Array | Uint32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  return Buffer.concat([header, bytes(positions), bytes(normals), ...(uvs ? [bytes(uvs)] : []), bytes(indices)]);
 }

@@ -21,11 +21,13 @@ import type { Urdf, UrdfGeometry, UrdfJoint } from './types.js';
 export type PartLoader = (path: string, options: MeshLoadOptions) => Promise<MeshPart[]>;
 export type UrdfLoader = (path: string, packages: Record<string, string>) => Urdf;
 
-/** One renderable piece of a link: a mesh in the link frame with its own colour. */
+/** One renderable piece of a link (or of a textured object model): a mesh in the model frame with its own colour. */
 export interface LinkPart {
   key: string;
   mesh: TriMesh;
   color?: RGB;
+  /** Absolute path of its texture image (drawn times the instance's colour). */
+  texture?: string;
 }
 
 export interface RobotLinkModel {

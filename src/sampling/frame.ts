@@ -11,7 +11,7 @@ import type { FrameCamera, FrameDescription, FrameInstance, FrameLight, FrameRob
 import type { RobotModel } from '../robot/robot-model.js';
 import { placedColliders, sampleRobotState } from '../robot/sample.js';
 import { shapeBox } from '../physics/overlap.js';
-import type { Model, ModelCatalog } from '../scene/models.js';
+import { settleSupport, type Model, type ModelCatalog } from '../scene/models.js';
 import type { ColorSpec, MaterialSpec, SceneSpec } from '../scene/schema.js';
 import { sampleSensorEffects } from '../effects/sensor.js';
 import { Rng } from './rng.js';
@@ -186,7 +186,6 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
   const lights = sampleLights(new Rng(seed, index, 'lights'), spec);
   const supportMaterial = sampleMaterial(new Rng(seed, index, 'support'), spec.support.material);
   const physics = spec.physics;
-  const supportThickness = spec.support.type === 'table' ? spec.support.thickness : 0.01;
   let lastProblem = '';
   for (let attempt = 1; attempt <= physics.max_attempts; attempt++) {
     // Robots first, each from its own stream: objects then settle around and on their links.
@@ -195,7 +194,7 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
     const rng = new Rng(seed, index, 'objects', attempt);
     const drops = sampleDrops(rng, spec, catalog, obstacles.map(shapeBox));
     const result = settle({
-      support: spec.support.type === 'table' ? { kind: 'table', size: spec.support.size, thickness: spec.support.thickness } : { kind: 'ground' },
+      support: settleSupport(spec.support),
       bodies: drops.map((d) => ({ shape: d.model.collision!, mass: d.mass, pose: d.pose })),
       obstacles,
       settings: {
@@ -253,7 +252,12 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
       camera,
       background: [...spec.background.color] as RGB,
       lights,
-      support: { model: catalog.support.key, pose: { R: [...IDENTITY3], t: [0, 0, -supportThickness / 2] }, material: supportMaterial },
+      support: {
+        model: catalog.support.key,
+        pose: { R: [...IDENTITY3], t: [...catalog.support.pose.t] },
+        material: supportMaterial,
+        ...(catalog.support.walls.length ? { walls: catalog.support.walls.map((w) => ({ model: w.key, pose: { R: [...w.pose.R], t: [...w.pose.t] } })) } : {}),
+      },
       instances,
       robots: frameRobots,
       physics: { attempts: attempt, steps: result.steps },

@@ -69,7 +69,8 @@ export interface FrameDescription {
   camera: FrameCamera;
   background: RGB;
   lights: FrameLight[];
-  support: { model: string; pose: Pose; material: Material };
+  /** The table, ground, bin floor or shelf board, and the walls of a bin or shelf: drawn unlabeled, in one material. */
+  support: { model: string; pose: Pose; material: Material; walls?: { model: string; pose: Pose }[] };
   instances: FrameInstance[];
   robots: FrameRobot[];
   /** How the poses came about, for the record. */

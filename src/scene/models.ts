@@ -12,12 +12,15 @@
  */
 import { boundingRadius, meshBounds } from '../geometry/mesh-ops.js';
 import { collisionRadius, isUrdfFile, loadObjectUrdf } from '../geometry/object-asset.js';
+import type { MeshPart } from '../geometry/mesh-parts.js';
 import { boxMesh, cylinderMesh, sphereMesh } from '../geometry/primitives.js';
-import type { TriMesh } from '../geometry/types.js';
-import type { CollisionShape } from '../physics/settle.js';
+import type { Pose, TriMesh } from '../geometry/types.js';
+import type { CollisionShape, SettleInput } from '../physics/settle.js';
+import { supportFloor, supportWalls, type StructureBox } from '../physics/support.js';
 import { compoundShape } from '../physics/shapes.js';
 import { Rng } from '../sampling/rng.js';
 import type { LoadedScene } from './load.js';
+import type { SceneSpec } from './schema.js';
 import { buildRobotModel, type LinkPart, type PartLoader, type RobotModel, type UrdfLoader } from '../robot/robot-model.js';
 import { checkJointNames, collisionRules, type CollisionRules } from '../robot/sample.js';
 
@@ -48,7 +51,45 @@ export interface ModelCatalog {
   /** Models of each object class, by class index. */
   byClass: Model[][];
   robots: { model: RobotModel; rules: CollisionRules }[];
-  support: { key: string; mesh: TriMesh };
+  /**
+   * The support as the renderer draws it (unlabeled): the table top, ground, bin floor or shelf
+   * board (`mesh` at `pose`, world frame), and the walls of a bin or shelf.
+   */
+  support: { key: string; mesh: TriMesh; pose: Pose; walls: SupportPiece[] };
+}
+
+/** One static, unlabeled piece of a support's structure, at its world pose. */
+export interface SupportPiece {
+  key: string;
+  mesh: TriMesh;
+  pose: Pose;
+}
+
+/** The scene's support as settle() takes it. */
+export function settleSupport(support: SceneSpec['support']): SettleInput['support'] {
+  switch (support.type) {
+    case 'table':
+      return { kind: 'table', size: support.size, thickness: support.thickness };
+    case 'ground':
+      return { kind: 'ground' };
+    case 'bin':
+      return { kind: 'bin', size: support.size, wallHeight: support.wall_height, wallThickness: support.wall_thickness };
+    case 'shelf':
+      return { kind: 'shelf', size: support.size, height: support.height, thickness: support.thickness, top: support.top };
+  }
+}
+
+const IDENTITY: readonly number[] = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+const piece = (key: string, box: StructureBox): SupportPiece => ({ key, mesh: boxMesh(box.size), pose: { R: [...IDENTITY], t: [...box.center] } });
+
+function supportPieces(support: SceneSpec['support']): ModelCatalog['support'] {
+  const physical = settleSupport(support);
+  if (physical.kind === 'bin' || physical.kind === 'shelf') {
+    const floor = piece('__support__', supportFloor(physical));
+    return { ...floor, walls: supportWalls(physical).map((box, i) => piece(`__support_wall_${i}__`, box)) };
+  }
+  const thickness = support.type === 'table' ? support.thickness : 0.01;
+  return { ...piece('__support__', { size: [support.size[0], support.size[1], thickness], center: [0, 0, -thickness / 2] }), walls: [] };
 }
 
 export type MeshLoader = (
@@ -105,6 +146,7 @@ export async function buildCatalog(
       let mesh: TriMesh;
       let collision: CollisionShape;
       let collisionPieces: Float32Array[] | undefined;
+      let textured: MeshPart[] | undefined;
       if (cls.box) {
         const size = cls.box.size.map((r) => rng.range(r)) as [number, number, number];
         mesh = boxMesh(size);
@@ -126,9 +168,13 @@ export async function buildCatalog(
           const asset = await loadObjectUrdf(file, options);
           mesh = asset.mesh;
           collisionPieces = asset.collision;
+          textured = asset.parts;
         } else {
           mesh = await loadMesh(file, options);
+          // The same file's parts (cached, warned about once already), for their textures.
+          textured = await robotLoaders?.parts(file, { unit, up, scale });
         }
+        if (!textured?.some((part) => part.texture !== undefined)) textured = undefined;
         // Without collision geometry of its own, the convex hull of the mesh.
         collision = collisionPieces ? compoundShape(collisionPieces) : { type: 'convex', points: mesh.positions };
       }
@@ -143,6 +189,8 @@ export async function buildCatalog(
         collision,
         ...radiusOf(mesh, collisionPieces),
       };
+      // A textured mesh is drawn part by part, each with its texture (times the class's colour).
+      if (textured) model.parts = textured.map((part, p) => ({ key: `${model.key}#part${p}`, mesh: part.mesh, texture: part.texture }));
       (cls.labeled ? models : distractors).push(model);
       list.push(model);
     }
@@ -161,14 +209,15 @@ export async function buildCatalog(
     }
     robots.push({ model, rules: collisionRules(model) });
   }
-  const support = scene.spec.support;
-  const thickness = support.type === 'table' ? support.thickness : 0.01;
-  return { models, distractors, byClass, robots, support: { key: '__support__', mesh: boxMesh([support.size[0], support.size[1], thickness]) } };
+  return { models, distractors, byClass, robots, support: supportPieces(scene.spec.support) };
 }
 
 /** What the renderer's view of a frame needs to know of each model, by key. */
-export type RenderModels = ReadonlyMap<string, { radius: number; parts?: { key: string; color?: [number, number, number] }[] }>;
+export type RenderModels = ReadonlyMap<string, { radius: number; parts?: { key: string; color?: [number, number, number]; texture?: string }[] }>;
 
 export function renderModels(catalog: ModelCatalog): RenderModels {
-  return new Map([...catalog.models, ...catalog.distractors].map((m) => [m.key, { radius: m.radius, parts: m.parts }]));
+  const models: [string, { radius: number; parts?: LinkPart[] }][] = [...catalog.models, ...catalog.distractors].map((m) => [m.key, { radius: m.radius, parts: m.parts }]);
+  // A bin's or shelf's walls cast shadows too: the shadow maps are fitted around them as well.
+  for (const wall of catalog.support.walls) models.push([wall.key, { radius: boundingRadius(wall.mesh) }]);
+  return new Map(models);
 }

@@ -58,6 +58,12 @@ export const objectClass = z.strictObject({
   mass: range(1e-4).default(0.2),
   material: materialSpec.default({ color: { hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }, roughness: [0.3, 0.9], metallic: 0 }),
   orientation: z.enum(['free', 'upright']).default('free').describe('initial drop orientation: any, or model Z up with a random yaw'),
+  symmetries: z.strictObject({
+    discrete: z.array(z.array(finite).length(16)).default([])
+      .describe('4x4 transforms (row-major, translation in mm, as BOP) that map the model onto itself'),
+    continuous: z.array(z.strictObject({ axis: vec3, offset: vec3.default([0, 0, 0]).describe('a point on the axis (mm)') })).default([])
+      .describe('axes (model frame) about which any rotation maps the model onto itself, e.g. a can: axis [0, 0, 1]'),
+  }).optional().describe('written to models_info.json as symmetries_discrete / symmetries_continuous for every model of the class (BOP)'),
   labeled: z.boolean().default(true).describe('false: a distractor, dropped, settled and drawn like the others but with no label (no mask, pose or category; it occludes like the table)'),
 }).superRefine((value, ctx) => {
   const shapes = (['box', 'cylinder', 'sphere', 'mesh'] as const).filter((key) => value[key] !== undefined);
@@ -109,6 +115,21 @@ export const supportSpec = z.discriminatedUnion('type', [
     size: z.tuple([positive, positive]).default([20, 20]).describe('rendered extent of the plane (physics is infinite)'),
     material: materialSpec.default({ color: [0.5, 0.5, 0.5], roughness: 0.9, metallic: 0 }),
   }),
+  z.strictObject({
+    type: z.literal('bin'),
+    size: z.tuple([positive, positive]).default([0.4, 0.3]).describe('inner x and y extents of the floor (m); a settled object whose centre leaves them is resampled'),
+    wall_height: positive.default(0.12).describe('height of the four walls above the floor (m)'),
+    wall_thickness: positive.default(0.01).describe('thickness of the walls and of the floor drawn under z = 0 (m)'),
+    material: materialSpec.default({ color: [0.2, 0.35, 0.6], roughness: 0.7, metallic: 0 }).describe('floor and walls (drawn unlabeled, static in physics)'),
+  }).describe('a box open at the top: floor z = 0 with four walls; objects drop inside and pile up'),
+  z.strictObject({
+    type: z.literal('shelf'),
+    size: z.tuple([positive, positive]).default([0.8, 0.3]).describe('width (x) and depth (y) of the board between the walls (m); the shelf is open towards -y'),
+    height: positive.default(0.35).describe('clear height above the board: to the board above, or the height of the walls (m)'),
+    thickness: positive.default(0.02).describe('thickness of the boards and walls (m)'),
+    top: z.boolean().default(true).describe('a board above at `height`'),
+    material: materialSpec.default({ color: [0.75, 0.7, 0.62], roughness: 0.8, metallic: 0 }).describe('boards and walls (drawn unlabeled, static in physics)'),
+  }).describe('a shelf board (its top is z = 0) with a back wall at +y, side walls at +-x and optionally a board above'),
 ]);
 
 const jointValue = z.union([finite, z.tuple([finite, finite]).refine(([a, b]) => a <= b, 'expected [min, max] with min <= max')]);

@@ -118,6 +118,8 @@ export class BopWriter {
     private readonly identity: DatasetIdentity,
     private readonly formats: ReadonlySet<Format>,
     private readonly refineRun?: RefineRunInfo,
+    /** Declared symmetries of each object class (by class index), for models_info.json. */
+    private readonly classSymmetries: readonly (ClassSymmetries | undefined)[] = [],
   ) {}
 
   /** Create the folder, or check that an existing one holds the same scene's models. */
@@ -145,7 +147,7 @@ export class BopWriter {
       const ply = encodePly(model.mesh, { scale: 1000, comment: `robosynth model ${model.key} (class ${model.className}), millimetres` });
       files.push({ path: join(this.root, 'models', `obj_${pad(model.objId)}.ply`), data: ply });
       const mm = model.mesh.positions.map((v) => v * 1000);
-      info[String(model.objId)] = computeModelInfo(mm);
+      info[String(model.objId)] = { ...computeModelInfo(mm), ...bopSymmetries(this.classSymmetries[model.classIndex]) };
     }
     files.push({ path: join(this.root, 'models', 'models_info.json'), data: JSON.stringify(info, null, 2) + '\n' });
     const classes = semanticClasses(this.identity.classes, this.identity.robots.map((r) => r.name));
@@ -219,6 +221,21 @@ export class BopWriter {
     }
     return { chunks: chunkDirs.length, frames };
   }
+}
+
+/** A class's declared symmetries, as the scene file gives them (BOP's units: mm). */
+export interface ClassSymmetries {
+  discrete: number[][];
+  continuous: { axis: number[]; offset: number[] }[];
+}
+
+/** models_info.json's symmetry fields (BOP): only those declared. */
+function bopSymmetries(symmetries: ClassSymmetries | undefined): Record<string, unknown> {
+  if (!symmetries) return {};
+  return {
+    ...(symmetries.discrete.length ? { symmetries_discrete: symmetries.discrete } : {}),
+    ...(symmetries.continuous.length ? { symmetries_continuous: symmetries.continuous } : {}),
+  };
 }
 
 /** scene_refine.json: the run's settings, then one frame per line. */

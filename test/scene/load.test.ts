@@ -437,8 +437,8 @@ describe('lights and supports', () => {
   });
 
   it('a bad support type', () => {
-    const text = edit(BASE, 'type: table', 'type: shelf');
-    expectSceneError(text, { path: 'support.type', needle: 'type: shelf', message: 'expected one of "table", "ground", got "shelf"' });
+    const text = edit(BASE, 'type: table', 'type: pallet');
+    expectSceneError(text, { path: 'support.type', needle: 'type: pallet', message: 'expected one of "table", "ground", "bin", "shelf", got "pallet"' });
   });
 
   it('a field of another support type', () => {

@@ -17,6 +17,7 @@ import '@babylonjs/core/Materials/standardMaterial.js';
 import { ShaderMaterial } from '@babylonjs/core/Materials/shaderMaterial.js';
 import { Effect } from '@babylonjs/core/Materials/effect.js';
 import { RenderTargetTexture } from '@babylonjs/core/Materials/Textures/renderTargetTexture.js';
+import { Texture } from '@babylonjs/core/Materials/Textures/texture.js';
 import { Constants } from '@babylonjs/core/Engines/constants.js';
 import { DirectionalLight } from '@babylonjs/core/Lights/directionalLight.js';
 import { PointLight } from '@babylonjs/core/Lights/pointLight.js';
@@ -24,7 +25,7 @@ import { HemisphericLight } from '@babylonjs/core/Lights/hemisphericLight.js';
 import { ShadowGenerator } from '@babylonjs/core/Lights/Shadows/shadowGenerator.js';
 import '@babylonjs/core/Lights/Shadows/shadowGeneratorSceneComponent.js';
 import type { Light } from '@babylonjs/core/Lights/light.js';
-import type { PageInit, PageJob, PageItem, PageLight, PageTimings } from '../protocol.js';
+import type { PageInit, PageInitResult, PageJob, PageItem, PageLight, PageTimings } from '../protocol.js';
 
 Effect.ShadersStore['instanceDepthVertexShader'] = `
 precision highp float;
@@ -55,6 +56,10 @@ interface Slot {
   mesh: Mesh;
   pbr: PBRMaterial;
   idMaterial: ShaderMaterial;
+  /** Whether the mesh has texture coordinates (a texture is only drawn where it has). */
+  hasUvs: boolean;
+  /** This slot's own copies of the textures it has drawn (each with its own scale), by key. */
+  textures: Map<string, Texture>;
 }
 
 class PageRenderer {
@@ -63,6 +68,7 @@ class PageRenderer {
   private readonly camera: TargetCamera;
   private readonly idTarget: RenderTargetTexture;
   private readonly prototypes = new Map<string, Mesh>();
+  private readonly textures = new Map<string, Texture>();
   private readonly slots = new Map<string, Slot[]>();
   private lights: Light[] = [];
   private shadowGenerators: (ShadowGenerator | undefined)[] = [];
@@ -109,24 +115,29 @@ class PageRenderer {
     this.idPixels = new Uint8Array(init.width * init.height * 4);
   }
 
-  async load(): Promise<void> {
+  /** Loads the meshes and textures; returns the textures the browser could not decode. */
+  async load(): Promise<PageInitResult['failedTextures']> {
     for (const asset of this.init.meshes) {
       const response = await fetch(asset.url);
       if (!response.ok) throw new Error(`mesh ${asset.key}: HTTP ${response.status}`);
       const buffer = await response.arrayBuffer();
-      const header = new Uint32Array(buffer, 0, 2);
+      const header = new Uint32Array(buffer, 0, 3);
       const vertexCount = header[0];
       const indexCount = header[1];
-      let offset = 8;
+      const hasUvs = header[2] === 1;
+      let offset = 12;
       const positions = new Float32Array(buffer, offset, vertexCount * 3);
       offset += vertexCount * 12;
       const normals = new Float32Array(buffer, offset, vertexCount * 3);
       offset += vertexCount * 12;
+      const uvs = hasUvs ? new Float32Array(buffer, offset, vertexCount * 2) : undefined;
+      if (hasUvs) offset += vertexCount * 8;
       const indices = new Uint32Array(buffer, offset, indexCount);
       const mesh = new Mesh(`proto-${asset.key}`, this.scene);
       const data = new VertexData();
       data.positions = positions;
       data.normals = normals;
+      if (uvs) data.uvs = uvs;
       data.indices = indices;
       data.applyToMesh(mesh, false);
       mesh.setEnabled(false);
@@ -134,6 +145,35 @@ class PageRenderer {
       this.prototypes.set(asset.key, mesh);
       this.slots.set(asset.key, []);
     }
+    // TriMesh v runs up from the image's bottom row: GL's t = 0 is the first row uploaded, so the
+    // rows go up bottom first (invertY).
+    const failed: PageInitResult['failedTextures'] = [];
+    await Promise.all((this.init.textures ?? []).map((asset) => new Promise<void>((resolve) => {
+      const texture: Texture = new Texture(asset.url, this.scene, false, true, Texture.TRILINEAR_SAMPLINGMODE,
+        () => { this.textures.set(asset.key, texture); resolve(); },
+        (message) => { failed.push({ key: asset.key, error: message ?? 'unknown error' }); texture.dispose(); resolve(); });
+    })));
+    return failed;
+  }
+
+  /** The slot's copy of a texture at this scale, or null (unknown or undecodable key, or no UVs). */
+  private slotTexture(slot: Slot, key: string | undefined, scale: [number, number] | undefined): Texture | null {
+    if (key === undefined || !slot.hasUvs) return null;
+    const shared = this.textures.get(key);
+    if (!shared) return null;
+    let texture = slot.textures.get(key);
+    if (!texture) {
+      texture = shared.clone();
+      slot.textures.set(key, texture);
+    }
+    const [u, v] = scale ?? [1, 1];
+    if (texture.uScale !== u || texture.vScale !== v) {
+      texture.uScale = u;
+      texture.vScale = v;
+      // Whether the shader applies a texture matrix is a define: recompute the defines.
+      slot.pbr.markAsDirty(Material.TextureDirtyFlag);
+    }
+    return texture;
   }
 
   private slot(key: string, index: number): Slot {
@@ -151,6 +191,11 @@ class PageRenderer {
       pbr.backFaceCulling = true;
       // Scene files may ask for up to 8 lights (Babylon's default is 4 per material).
       pbr.maxSimultaneousLights = 8;
+      // Otherwise Babylon draws with the previous shader while a changed one (a texture set or
+      // cleared, a new scale) compiles, and isReady() says yes: a frame would depend on timing.
+      pbr.allowShaderHotSwapping = false;
+      // Re-check the defines in whenReady() even when this render id checked them already.
+      pbr.checkReadyOnEveryCall = true;
       mesh.material = pbr;
       const idMaterial = new ShaderMaterial(`${key}-${list.length}-id`, this.scene, { vertex: 'instanceDepth', fragment: 'instanceDepth' }, {
         attributes: ['position'],
@@ -159,7 +204,7 @@ class PageRenderer {
       idMaterial.backFaceCulling = true;
       this.idTarget.setMaterialForRendering(mesh, idMaterial);
       this.idTarget.renderList!.push(mesh);
-      list.push({ mesh, pbr, idMaterial });
+      list.push({ mesh, pbr, idMaterial, hasUvs: proto.isVerticesDataPresent('uv'), textures: new Map() });
     }
     return list[index];
   }
@@ -227,6 +272,8 @@ class PageRenderer {
       slot.mesh.setEnabled(true);
       Matrix.FromArray(item.matrix).decompose(slot.mesh.scaling, slot.mesh.rotationQuaternion!, slot.mesh.position);
       slot.pbr.albedoColor.set(item.color[0], item.color[1], item.color[2]);
+      const texture = this.slotTexture(slot, item.texture, item.textureScale);
+      if (slot.pbr.albedoTexture !== texture) slot.pbr.albedoTexture = texture;
       slot.pbr.metallic = item.metallic;
       slot.pbr.roughness = item.roughness;
       slot.mesh.receiveShadows = item.receiveShadows;
@@ -297,7 +344,7 @@ class PageRenderer {
 declare global {
   interface Window {
     robosynth: {
-      init(init: PageInit): Promise<string>;
+      init(init: PageInit): Promise<PageInitResult>;
       render(job: PageJob): Promise<PageTimings>;
     };
   }
@@ -305,11 +352,11 @@ declare global {
 
 let renderer: PageRenderer | undefined;
 window.robosynth = {
-  async init(init: PageInit): Promise<string> {
+  async init(init: PageInit): Promise<PageInitResult> {
     const canvas = document.getElementById('canvas') as HTMLCanvasElement;
     renderer = new PageRenderer(init, canvas);
-    await renderer.load();
-    return renderer.glRenderer();
+    const failedTextures = await renderer.load();
+    return { glRenderer: renderer.glRenderer(), failedTextures };
   },
   render(job: PageJob): Promise<PageTimings> {
     if (!renderer) throw new Error('render before init');
