@@ -46,6 +46,6 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 # --- The CLI bundle (dist/cli.js, dist/refine-worker.js), rebuilt when any source is newer.
-if [ ! -f dist/cli.js ] || [ ! -f dist/refine-worker.js ] || [ -n "$(find src package.json -newer dist/cli.js -print -quit)" ]; then
+if [ ! -f dist/cli.js ] || [ ! -f dist/refine-worker.js ] || [ ! -f dist/sensor-worker.js ] || [ -n "$(find src package.json -newer dist/cli.js -print -quit)" ]; then
   node scripts/build.mjs
 fi

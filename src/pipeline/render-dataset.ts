@@ -7,7 +7,8 @@
  */
 import { basename, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { applySensorEffects, noSensorEffects } from '../effects/sensor.js';
+import { SensorWorker } from '../effects/sensor-pool.js';
+import { noSensorEffects } from '../effects/sensor.js';
 import { computeObjectLabels } from '../labels/bop-gt.js';
 import { decodePixels } from '../labels/pixels.js';
 import { computeRobotLabels } from '../labels/robot.js';
@@ -108,6 +109,8 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     await refiner?.close();
     throw error;
   });
+  // Only scenes with a sensor block get the thread.
+  const sensor = Object.values(spec.sensor).some((block) => block !== undefined) ? new SensorWorker() : undefined;
   const models = renderModels(catalog);
   const end = start + options.frames;
   const started = performance.now();
@@ -121,9 +124,11 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
       const frame = sampleSettledFrame(spec, catalog, seed, index);
       const written = renderer.render(frameToPageJob(frame, models)).then(async (pixels) => {
         const images = decodePixels(pixels, spec.image.width, spec.image.height);
-        // The camera's sensor, after the optics: only the colour image changes, labels never do.
-        if (!noSensorEffects(frame.sensor)) images.rgb = applySensorEffects(images.rgb, images.width, images.height, frame.sensor, [seed, frame.index, 'sensor-noise']);
+        // The camera's sensor, after the optics: only the colour image changes, labels never do,
+        // so the effects run on their own thread while the labels are computed.
+        const sensed = sensor && !noSensorEffects(frame.sensor) ? sensor.apply(images.rgb, images.width, images.height, frame.sensor, [seed, frame.index, 'sensor-noise']) : undefined;
         const labels = computeObjectLabels(frame, catalog, images);
+        if (sensed) images.rgb = await sensed;
         const refined = refiner ? await refiner.refine(frame.index, images.rgb, labelIds(images.ids), images.width, images.height) : undefined;
         if (refined) {
           refineStats.frames++;
@@ -144,11 +149,13 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     // Frames already written stay valid: wait for them, index them, then report the failure.
     await Promise.allSettled(queue);
     await renderer.close();
+    await sensor?.close();
     await refiner?.close();
     await writer.finish();
     throw error;
   }
   await renderer.close();
+  await sensor?.close();
   await refiner?.close();
   await writer.finish();
   const seconds = (performance.now() - started) / 1000;

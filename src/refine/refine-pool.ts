@@ -4,24 +4,18 @@
  * a CPU against tens for rendering), so it runs on its own thread while the page renders the next
  * frames; the render loop bounds how many frames wait for it.
  *
- * The worker script is dist/refine-worker.js beside the bundled CLI; from source (tests, tsx) it
- * is refine-worker.ts, run through tsx's loader (tsx is then a dev dependency in reach).
+ * The worker script is dist/refine-worker.js beside the bundled CLI, or refine-worker.ts from
+ * source (src/worker-thread.ts).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
+import { startWorker } from '../worker-thread.js';
 import type { RefinedFrame } from './checked.js';
 import type { ExecutionProvider } from './onnx.js';
 import type { WorkerFailure, WorkerInit, WorkerReply } from './refine-protocol.js';
 
-function startWorker(workerData: WorkerInit): Worker {
-  const bundled = new URL('./refine-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(bundled))) return new Worker(bundled, { workerData });
-  // From source: a worker does not inherit the parent's TypeScript loader, so it registers tsx's.
-  const source = new URL('./refine-worker.ts', import.meta.url).href;
-  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+function startRefineWorker(workerData: WorkerInit): Worker {
+  return startWorker(new URL('./refine-worker.js', import.meta.url), new URL('./refine-worker.ts', import.meta.url), workerData);
 }
 
 function toError(failure: WorkerFailure): Error {
@@ -49,7 +43,7 @@ export class RefineWorker {
 
   /** Starts the worker and waits until the model is loaded (a bad model folder fails here). */
   static async start(init: WorkerInit, log?: (message: string) => void): Promise<RefineWorker> {
-    const worker = startWorker(init);
+    const worker = startRefineWorker(init);
     const holder: { pool?: RefineWorker } = {};
     const info = await new Promise<RefineWorkerInfo>((resolve, reject) => {
       worker.on('message', (reply: WorkerReply) => {
