@@ -74,7 +74,7 @@ Schema (for editor completion, e.g. with the YAML language server's \`# yaml-lan
 Every error names the file, the line, the field path and what was expected, for example:
 
 \`\`\`
-robosynth: scenes/mine.yaml:42: objects[1].material.colour: unknown key "colour"; did you mean "color"? (allowed here: color, roughness, metallic)
+robosynth: scenes/mine.yaml:42: objects[1].material.colour: unknown key "colour"; did you mean "color"? (allowed here: color, roughness, metallic, texture, per)
 \`\`\`
 `;
 

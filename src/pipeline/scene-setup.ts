@@ -39,12 +39,14 @@ export function rendererMeshes(catalog: ModelCatalog): Map<string, TriMesh> {
   return meshes;
 }
 
-/** Every texture the scene's models draw (absolute paths), keyed by their path as jobs name them. */
+/** Every texture a frame may draw (absolute paths), keyed as jobs name them: models' own textures and the texture folders' images. */
 export function rendererTextures(catalog: ModelCatalog): Map<string, string> {
   const textures = new Map<string, string>();
   for (const model of [...catalog.models, ...catalog.distractors]) {
     for (const part of model.parts ?? []) if (part.texture !== undefined) textures.set(part.texture, part.texture);
   }
+  // The images of the materials' texture folders, each once (keys relative to the scene file).
+  for (const [key, file] of catalog.textures.files) textures.set(key, file);
   return textures;
 }
 

@@ -4,7 +4,7 @@
  */
 import { composePoses, invertPose, mulMat3, mulMat3Vec, poseToColumnMajor } from '../geometry/transforms.js';
 import type { Mat3, Pose, Vec3 } from '../geometry/types.js';
-import type { FrameCamera, FrameDescription } from '../scene/frame.js';
+import type { FrameCamera, FrameDescription, Material } from '../scene/frame.js';
 import type { RenderModels } from '../scene/models.js';
 import { ID_UNLABELED, type Mat4, type PageItem, type PageJob, type PageLight } from './protocol.js';
 
@@ -32,6 +32,18 @@ export function projectionFromIntrinsics(camera: FrameCamera): Mat4 {
 export function glCameraFromWorld(camera: FrameCamera): Pose {
   const cvFromWorld = invertPose(camera.pose);
   return { R: mulMat3(GL_FROM_CV, cvFromWorld.R), t: mulMat3Vec(GL_FROM_CV, cvFromWorld.t) };
+}
+
+/**
+ * A frame material as page item fields. `assetTexture` is a model part's own texture (OBJ map_Kd
+ * and the like): it is drawn when the material drew none from its texture folder; when the
+ * material did draw one, that wins (the scene file asked to swap textures, over whatever the
+ * asset ships), with the material's scale. The asset's own texture keeps its authored UVs (scale 1).
+ */
+function surface(material: Material, assetTexture?: string): Pick<PageItem, 'color' | 'roughness' | 'metallic' | 'texture' | 'textureScale'> {
+  const { color, roughness, metallic, texture, textureScale } = material;
+  if (texture !== undefined) return { color, roughness, metallic, texture, textureScale: [textureScale ?? 1, textureScale ?? 1] };
+  return { color, roughness, metallic, ...(assetTexture !== undefined ? { texture: assetTexture } : {}) };
 }
 
 /**
@@ -72,10 +84,9 @@ export function frameToPageJob(frame: FrameDescription, models: RenderModels): O
       mesh: part.key,
       matrix,
       id: instance.unlabeled ? ID_UNLABELED : instance.id,
-      ...instance.material,
+      // The material's folder texture, else the model's own, drawn times the colour.
+      ...surface(instance.material, 'texture' in part ? part.texture : undefined),
       color: instance.partColors && part.color ? part.color : instance.material.color,
-      // The model's own texture, drawn times the colour above.
-      ...('texture' in part && part.texture !== undefined ? { texture: part.texture } : {}),
       castShadows: true,
       receiveShadows: true,
     }));
@@ -84,13 +95,13 @@ export function frameToPageJob(frame: FrameDescription, models: RenderModels): O
     mesh: frame.support.model,
     matrix: toCamera(frame.support.pose),
     id: ID_UNLABELED,
-    ...frame.support.material,
+    ...surface(frame.support.material),
     castShadows: false,
     receiveShadows: true,
   });
   // A bin's or shelf's walls: unlabeled structure that casts and receives shadows like the objects.
   for (const wall of frame.support.walls ?? []) {
-    items.push({ mesh: wall.model, matrix: toCamera(wall.pose), id: ID_UNLABELED, ...frame.support.material, castShadows: true, receiveShadows: true });
+    items.push({ mesh: wall.model, matrix: toCamera(wall.pose), id: ID_UNLABELED, ...surface(frame.support.material), castShadows: true, receiveShadows: true });
   }
   return { frame: frame.index, projection: projectionFromIntrinsics(frame.camera), clearColor: frame.background, lights, items };
 }

@@ -12,6 +12,7 @@ import type { RobotModel } from '../robot/robot-model.js';
 import { placedColliders, sampleRobotState } from '../robot/sample.js';
 import { shapeBox } from '../physics/overlap.js';
 import { settleSupport, type Model, type ModelCatalog } from '../scene/models.js';
+import type { SceneTextures } from '../scene/load.js';
 import type { ColorSpec, MaterialSpec, SceneSpec } from '../scene/schema.js';
 import { sampleSensorEffects } from '../effects/sensor.js';
 import { Rng } from './rng.js';
@@ -33,8 +34,26 @@ export function sampleColor(rng: Rng, spec: ColorSpec): RGB {
   return hsvToRgb(rng.range(spec.hue_deg) % 360, rng.range(spec.saturation), rng.range(spec.value));
 }
 
-export function sampleMaterial(rng: Rng, spec: MaterialSpec): Material {
-  return { color: sampleColor(rng, spec.color), roughness: rng.range(spec.roughness), metallic: rng.range(spec.metallic) };
+/**
+ * A material from its spec. With a `texture` block (and only then, so scenes without one keep
+ * their streams) three more draws follow, whatever their outcome: whether to texture (p), which
+ * image of the folder, and the scale.
+ * @param folders the images of each texture folder (LoadedScene.textures.folders)
+ */
+export function sampleMaterial(rng: Rng, spec: MaterialSpec, folders?: SceneTextures['folders']): Material {
+  const material: Material = { color: sampleColor(rng, spec.color), roughness: rng.range(spec.roughness), metallic: rng.range(spec.metallic) };
+  if (spec.texture) {
+    const images = folders?.get(spec.texture.folder);
+    if (!images?.length) throw new Error(`sampleMaterial: no images listed for the texture folder "${spec.texture.folder}"`);
+    const textured = rng.next() < spec.texture.p;
+    const image = images[Math.min(images.length - 1, Math.floor(rng.next() * images.length))];
+    const scale = rng.range(spec.texture.scale);
+    if (textured) {
+      material.texture = image;
+      material.textureScale = scale;
+    }
+  }
+  return material;
 }
 
 /** Camera on a shell around a jittered look-at target, OpenCV axes, world Z as up. */
@@ -135,7 +154,11 @@ function groundUnder(x: number, y: number, r: number, boxes: readonly ObstacleBo
   return top;
 }
 
-function sampleDrops(rng: Rng, spec: SceneSpec, catalog: ModelCatalog, obstacles: readonly ObstacleBox[]): Drop[] {
+/**
+ * @param classMaterials by class index: the material all instances of a `per: class` class share
+ *   this frame (undefined: each instance draws its own from `rng`)
+ */
+function sampleDrops(rng: Rng, spec: SceneSpec, catalog: ModelCatalog, obstacles: readonly ObstacleBox[], classMaterials: readonly (Material | undefined)[]): Drop[] {
   const drops: Drop[] = [];
   const placed: { x: number; y: number; r: number; layer: number }[] = [];
   const { region } = spec.placement;
@@ -144,7 +167,7 @@ function sampleDrops(rng: Rng, spec: SceneSpec, catalog: ModelCatalog, obstacles
     for (let k = 0; k < count; k++) {
       const variants = catalog.byClass[classIndex];
       const model = variants[Math.min(variants.length - 1, Math.floor(rng.next() * variants.length))];
-      const material = sampleMaterial(rng, cls.material);
+      const material = classMaterials[classIndex] ?? sampleMaterial(rng, cls.material, catalog.textures.folders);
       const mass = rng.range(cls.mass);
       const R = cls.orientation === 'upright' ? axisAngleToMat3([0, 0, 1], rng.uniform(0, 2 * Math.PI)) : quatToMat3(rng.quaternion());
       const r = cls.orientation === 'upright' ? Math.max(model.radius, 1e-3) : model.radius;
@@ -176,15 +199,20 @@ function maxRadius(catalog: ModelCatalog): number {
 }
 
 /** A robot's links share one material: the scene's override, or a neutral default under the parts' own colours. */
-function robotMaterial(model: RobotModel, seed: number, index: number): Material {
-  if (model.spec.material) return sampleMaterial(new Rng(seed, index, 'robot-material', model.name), model.spec.material);
+function robotMaterial(model: RobotModel, seed: number, index: number, folders: SceneTextures['folders']): Material {
+  if (model.spec.material) return sampleMaterial(new Rng(seed, index, 'robot-material', model.name), model.spec.material, folders);
   return { color: [0.7, 0.7, 0.7], roughness: 0.45, metallic: 0.1 };
 }
 
 export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number, index: number, settle: Settle): FrameDescription {
   const camera = sampleCamera(new Rng(seed, index, 'camera'), spec);
   const lights = sampleLights(new Rng(seed, index, 'lights'), spec);
-  const supportMaterial = sampleMaterial(new Rng(seed, index, 'support'), spec.support.material);
+  const folders = catalog.textures.folders;
+  const supportMaterial = sampleMaterial(new Rng(seed, index, 'support'), spec.support.material, folders);
+  // `per: class`: one draw per class and frame, from the class's own stream (the same in every
+  // attempt); the objects' stream then draws no material for its instances.
+  const classMaterials = spec.objects.map((cls) =>
+    cls.material.per === 'class' ? sampleMaterial(new Rng(seed, index, 'class-material', cls.class), cls.material, folders) : undefined);
   const physics = spec.physics;
   let lastProblem = '';
   for (let attempt = 1; attempt <= physics.max_attempts; attempt++) {
@@ -192,7 +220,7 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
     const robots = catalog.robots.map(({ model, rules }) => ({ model, state: sampleRobotState(new Rng(seed, index, 'robot', model.name, attempt), model, rules) }));
     const obstacles = robots.flatMap(({ model, state }) => placedColliders(model, state));
     const rng = new Rng(seed, index, 'objects', attempt);
-    const drops = sampleDrops(rng, spec, catalog, obstacles.map(shapeBox));
+    const drops = sampleDrops(rng, spec, catalog, obstacles.map(shapeBox), classMaterials);
     const result = settle({
       support: settleSupport(spec.support),
       bodies: drops.map((d) => ({ shape: d.model.collision!, mass: d.mass, pose: d.pose })),
@@ -234,7 +262,7 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
           objId: link.objId,
           className: link.key,
           model: link.key,
-          material: robotMaterial(model, seed, index),
+          material: robotMaterial(model, seed, index, folders),
           pose: state.links.get(link.link)!,
           robot: { name: model.name, link: link.link },
           partColors: !model.spec.material,

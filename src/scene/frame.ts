@@ -12,6 +12,13 @@ export interface Material {
   color: RGB;
   roughness: number;
   metallic: number;
+  /**
+   * Key of the albedo texture drawn from the material's texture folder (the image's path relative
+   * to the scene file), times `color`; absent: plain colour (or the model's own texture).
+   */
+  texture?: string;
+  /** Repeats of `texture` per UV unit (both directions); set with `texture`. */
+  textureScale?: number;
 }
 
 export type FrameLight =

@@ -3,8 +3,8 @@
  * Every error names the file, the line (when the source has one), the field path and what was
  * expected, in one message.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
@@ -16,6 +16,49 @@ export interface LoadedScene {
   spec: SceneSpec;
   /** Mesh files of the object classes, resolved against the scene file's folder (by class index). */
   meshFiles: Map<number, string>;
+  /** The images of every material's texture folder (objects, support, robots). */
+  textures: SceneTextures;
+}
+
+export interface SceneTextures {
+  /**
+   * Each texture folder as written in the scene file -> its images' keys in name order. A key is
+   * the image's path relative to the scene file ('/'-separated): the renderer's texture key and
+   * what a frame description records, the same on every machine.
+   */
+  folders: Map<string, string[]>;
+  /** Absolute path of every image, by key. */
+  files: Map<string, string>;
+}
+
+const IMAGE_FILE = /\.(png|jpe?g)$/i;
+
+/** Lists the images of every `material.texture.folder`; a folder that is missing or holds none is an error at its line. */
+function resolveTextures(spec: SceneSpec, base: string, where: (path: Path) => string): SceneTextures {
+  const textures: SceneTextures = { folders: new Map(), files: new Map() };
+  const materials: { path: Path; folder: string | undefined }[] = [
+    ...spec.objects.map((cls, i) => ({ path: ['objects', i, 'material'] as Path, folder: cls.material.texture?.folder })),
+    { path: ['support', 'material'], folder: spec.support.material.texture?.folder },
+    ...spec.robots.map((robot, i) => ({ path: ['robots', i, 'material'] as Path, folder: robot.material?.texture?.folder })),
+  ];
+  for (const { path, folder } of materials) {
+    if (folder === undefined || textures.folders.has(folder)) continue;
+    const fieldPath = [...path, 'texture', 'folder'];
+    const absolute = resolve(base, folder);
+    const prefix = `${where(fieldPath)}: ${formatPath(fieldPath)}`;
+    if (!existsSync(absolute) || !statSync(absolute).isDirectory()) throw new UserError(`${prefix}: no such folder ${absolute}`);
+    // Sorted by code unit (not locale), so every machine draws the same image for the same frame.
+    const names = readdirSync(absolute).filter((name) => IMAGE_FILE.test(name) && statSync(join(absolute, name)).isFile()).sort();
+    if (names.length === 0) throw new UserError(`${prefix}: the folder ${absolute} holds no .png, .jpg or .jpeg images`);
+    const keys = names.map((name) => {
+      const file = join(absolute, name);
+      const key = relative(base, file).split(sep).join('/');
+      textures.files.set(key, file);
+      return key;
+    });
+    textures.folders.set(folder, keys);
+  }
+  return textures;
 }
 
 type Path = (string | number)[];
@@ -259,7 +302,8 @@ export function parseScene(text: string, file: string): LoadedScene {
     }
     classes.set(cls.class, index);
   });
-  return { path: resolve(file), spec, meshFiles };
+  const textures = resolveTextures(spec, base, (path) => at(file, lineOf(doc, counter, path)));
+  return { path: resolve(file), spec, meshFiles, textures };
 }
 
 export function loadScene(file: string): LoadedScene {

@@ -19,7 +19,7 @@ import type { CollisionShape, SettleInput } from '../physics/settle.js';
 import { supportFloor, supportWalls, type StructureBox } from '../physics/support.js';
 import { compoundShape } from '../physics/shapes.js';
 import { Rng } from '../sampling/rng.js';
-import type { LoadedScene } from './load.js';
+import type { LoadedScene, SceneTextures } from './load.js';
 import type { SceneSpec } from './schema.js';
 import { buildRobotModel, type LinkPart, type PartLoader, type RobotModel, type UrdfLoader } from '../robot/robot-model.js';
 import { checkJointNames, collisionRules, type CollisionRules } from '../robot/sample.js';
@@ -56,6 +56,8 @@ export interface ModelCatalog {
    * board (`mesh` at `pose`, world frame), and the walls of a bin or shelf.
    */
   support: { key: string; mesh: TriMesh; pose: Pose; walls: SupportPiece[] };
+  /** The images of the materials' texture folders (from the scene file), for sampling and the renderer. */
+  textures: SceneTextures;
 }
 
 /** One static, unlabeled piece of a support's structure, at its world pose. */
@@ -209,7 +211,7 @@ export async function buildCatalog(
     }
     robots.push({ model, rules: collisionRules(model) });
   }
-  return { models, distractors, byClass, robots, support: supportPieces(scene.spec.support) };
+  return { models, distractors, byClass, robots, support: supportPieces(scene.spec.support), textures: scene.textures };
 }
 
 /** What the renderer's view of a frame needs to know of each model, by key. */

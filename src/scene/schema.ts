@@ -27,10 +27,18 @@ export const colorSpec = z.union([
   }).describe('a random colour drawn in HSV'),
 ]);
 
+export const textureSpec = z.strictObject({
+  folder: z.string().min(1).describe('folder of PNG/JPEG images, relative to the scene file; one is drawn per material draw (files in name order, so the choice is reproducible)'),
+  p: unit.default(1).describe('probability that a material draw gets a texture at all (otherwise it is plain colour)'),
+  scale: range(1e-3, 1000).default(1).describe('texture repeats per UV unit (primitives: per face), drawn per material draw'),
+}).describe('albedo textures drawn from a folder, multiplied by the material colour (white [1, 1, 1] shows them as they are); they never change labels');
+
 export const materialSpec = z.strictObject({
-  color: colorSpec.default({ hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }),
-  roughness: range(0, 1).default([0.3, 0.9]),
-  metallic: range(0, 1).default(0),
+  color: colorSpec.default({ hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }).describe('albedo colour, times the texture if any: linear RGB in [0, 1], or a mapping drawn in HSV'),
+  roughness: range(0, 1).default([0.3, 0.9]).describe('PBR roughness: 0 mirror-like, 1 matte'),
+  metallic: range(0, 1).default(0).describe('PBR metalness: 0 dielectric, 1 metal'),
+  texture: textureSpec.optional(),
+  per: z.enum(['instance', 'class']).default('instance').describe('instance: every instance draws its own material; class: all instances of a class share one draw per frame'),
 });
 
 const positive = finite.positive();
@@ -56,7 +64,7 @@ export const objectClass = z.strictObject({
   variants: z.int().min(1).max(100).default(1).describe('procedural classes: how many differently sized models (each its own obj_id) are drawn from the size ranges'),
   count: intRange(0, 100).default(1).describe('instances per frame: an integer, or an integer drawn uniformly from [min, max] inclusive'),
   mass: range(1e-4).default(0.2),
-  material: materialSpec.default({ color: { hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }, roughness: [0.3, 0.9], metallic: 0 }),
+  material: materialSpec.default({ color: { hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }, roughness: [0.3, 0.9], metallic: 0, per: 'instance' }),
   orientation: z.enum(['free', 'upright']).default('free').describe('initial drop orientation: any, or model Z up with a random yaw'),
   symmetries: z.strictObject({
     discrete: z.array(z.array(finite).length(16)).default([])
@@ -108,19 +116,19 @@ export const supportSpec = z.discriminatedUnion('type', [
     type: z.literal('table'),
     size: z.tuple([positive, positive]).default([1.2, 0.8]).describe('x and y extents of the top (m)'),
     thickness: positive.default(0.04),
-    material: materialSpec.default({ color: [0.55, 0.45, 0.35], roughness: 0.8, metallic: 0 }),
+    material: materialSpec.default({ color: [0.55, 0.45, 0.35], roughness: 0.8, metallic: 0, per: 'instance' }),
   }),
   z.strictObject({
     type: z.literal('ground'),
     size: z.tuple([positive, positive]).default([20, 20]).describe('rendered extent of the plane (physics is infinite)'),
-    material: materialSpec.default({ color: [0.5, 0.5, 0.5], roughness: 0.9, metallic: 0 }),
+    material: materialSpec.default({ color: [0.5, 0.5, 0.5], roughness: 0.9, metallic: 0, per: 'instance' }),
   }),
   z.strictObject({
     type: z.literal('bin'),
     size: z.tuple([positive, positive]).default([0.4, 0.3]).describe('inner x and y extents of the floor (m); a settled object whose centre leaves them is resampled'),
     wall_height: positive.default(0.12).describe('height of the four walls above the floor (m)'),
     wall_thickness: positive.default(0.01).describe('thickness of the walls and of the floor drawn under z = 0 (m)'),
-    material: materialSpec.default({ color: [0.2, 0.35, 0.6], roughness: 0.7, metallic: 0 }).describe('floor and walls (drawn unlabeled, static in physics)'),
+    material: materialSpec.default({ color: [0.2, 0.35, 0.6], roughness: 0.7, metallic: 0, per: 'instance' }).describe('floor and walls (drawn unlabeled, static in physics)'),
   }).describe('a box open at the top: floor z = 0 with four walls; objects drop inside and pile up'),
   z.strictObject({
     type: z.literal('shelf'),
@@ -128,7 +136,7 @@ export const supportSpec = z.discriminatedUnion('type', [
     height: positive.default(0.35).describe('clear height above the board: to the board above, or the height of the walls (m)'),
     thickness: positive.default(0.02).describe('thickness of the boards and walls (m)'),
     top: z.boolean().default(true).describe('a board above at `height`'),
-    material: materialSpec.default({ color: [0.75, 0.7, 0.62], roughness: 0.8, metallic: 0 }).describe('boards and walls (drawn unlabeled, static in physics)'),
+    material: materialSpec.default({ color: [0.75, 0.7, 0.62], roughness: 0.8, metallic: 0, per: 'instance' }).describe('boards and walls (drawn unlabeled, static in physics)'),
   }).describe('a shelf board (its top is z = 0) with a back wall at +y, side walls at +-x and optionally a board above'),
 ]);
 

@@ -64,7 +64,7 @@ describe('robosynth validate', { timeout: 60_000 }, () => {
       '',
     ].join('\n'));
     const line = expectUserErrorOutput(robosynth('validate', file), file);
-    expect(line).toBe(`robosynth: ${file}:11: objects[0].material.roughnes: unknown key "roughnes"; did you mean "roughness"? (allowed here: color, roughness, metallic)`);
+    expect(line).toBe(`robosynth: ${file}:11: objects[0].material.roughnes: unknown key "roughnes"; did you mean "roughness"? (allowed here: color, roughness, metallic, texture, per)`);
   });
 
   it('rejects a missing file', () => {

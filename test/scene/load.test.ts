@@ -131,7 +131,7 @@ describe('a valid scene', () => {
     });
     expect(spec.lights[1]).toEqual({ type: 'hemispheric', intensity: 0.6, color: [1, 1, 1], count: 1, ground_color: [0.25, 0.25, 0.25] });
     expect(spec.support).toEqual({
-      type: 'table', size: [1.0, 0.6], thickness: 0.04, material: { color: [0.55, 0.45, 0.35], roughness: 0.8, metallic: 0 },
+      type: 'table', size: [1.0, 0.6], thickness: 0.04, material: { color: [0.55, 0.45, 0.35], roughness: 0.8, metallic: 0, per: 'instance' },
     });
     expect(spec.objects[0]).toEqual({
       class: 'box_a',
@@ -139,11 +139,11 @@ describe('a valid scene', () => {
       variants: 1,
       count: 1,
       mass: 0.2,
-      material: { color: { hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }, roughness: [0.3, 0.9], metallic: 0 },
+      material: { color: { hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }, roughness: [0.3, 0.9], metallic: 0, per: 'instance' },
       orientation: 'free',
       labeled: true,
     });
-    expect(spec.objects[1].material).toEqual({ color: [0.8, 0.1, 0.1], roughness: 0.5, metallic: 0 });
+    expect(spec.objects[1].material).toEqual({ color: [0.8, 0.1, 0.1], roughness: 0.5, metallic: 0, per: 'instance' });
     expect(spec.placement).toEqual({ region: { x: [-0.2, 0.2], y: [-0.1, 0.1] }, drop_height: [0.05, 0.3] });
   });
 
@@ -265,7 +265,7 @@ describe('unknown keys are errors everywhere', () => {
   it.each([
     ['at the top level', `${BASE}extra: 1\n`, 'extra', 'extra: 1', /^unknown key "extra" \(allowed here: image, camera, background, lights, support, objects, robots, placement, physics, sensor, render\)$/],
     ['in a block mapping, with a suggestion', edit(BASE, 'placement:\n  region', 'placement:\n  regoin: 1\n  region'), 'placement.regoin', 'regoin', 'unknown key "regoin"; did you mean "region"? (allowed here: region, drop_height)'],
-    ['deep inside an object class', edit(BASE, '      roughness: 0.5', '      roughness: 0.5\n      colour: [1, 0, 0]'), 'objects[1].material.colour', 'colour', 'unknown key "colour"; did you mean "color"? (allowed here: color, roughness, metallic)'],
+    ['deep inside an object class', edit(BASE, '      roughness: 0.5', '      roughness: 0.5\n      colour: [1, 0, 0]'), 'objects[1].material.colour', 'colour', 'unknown key "colour"; did you mean "color"? (allowed here: color, roughness, metallic, texture, per)'],
     ['in a light', edit(BASE, '    shadows: true', '    shadows: true\n    shadow: false'), 'lights[0].shadow', 'shadow:', /^unknown key "shadow"; did you mean "shadows"\?/],
     ['in a flow mapping', edit(BASE, 'fy: 300, cx', 'fy: 300, k1: 0.1, cx'), 'camera.intrinsics.k1', 'k1:', 'unknown key "k1" (allowed here: fx, fy, cx, cy)'],
     ['in a shape', edit(BASE, '      height: 0.1', '      height: 0.1\n      segments: 32'), 'objects[1].cylinder.segments', 'segments', 'unknown key "segments" (allowed here: radius, height)'],
