@@ -5,10 +5,8 @@
  * colour temperatures, intrinsics jitter, distractors, all sensor effects), in alternating
  * rounds after warm-up frames, compared by their medians. Issue 5 asks for >= 0.7.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { renderDataset } from '../src/pipeline/render-dataset.js';
+import { cpus } from 'node:os';
+import { endToEndFps } from './bench-rounds.js';
 
 const plain = process.argv[2] ?? 'scenes/tabletop.yaml';
 const randomized = process.argv[3] ?? 'scenes/tabletop-randomized.yaml';
@@ -16,19 +14,7 @@ const frames = Number(process.env.BENCH_FRAMES ?? 40);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const warmup = 5;
 
-async function round(scene: string): Promise<number> {
-  const out = mkdtempSync(join(tmpdir(), 'robosynth-bench-rand-'));
-  let warmDoneAt = 0, lastAt = 0;
-  await renderDataset({
-    scene, out: join(out, 'ds'), frames: warmup + frames, seed: 1, width: 640, height: 480, onLog: () => undefined,
-    onFrame: (done) => {
-      if (done === warmup) warmDoneAt = performance.now();
-      lastAt = performance.now();
-    },
-  });
-  rmSync(out, { recursive: true, force: true });
-  return frames / ((lastAt - warmDoneAt) / 1000);
-}
+const round = (scene: string) => endToEndFps(scene, frames, warmup);
 
 const a: number[] = [], b: number[] = [];
 for (let r = 0; r < rounds; r++) {

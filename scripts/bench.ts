@@ -5,13 +5,12 @@
  * writing. Warm-up frames (shader compilation) are excluded from both rates. The two are measured
  * in alternating rounds and compared by their medians, since a shared machine drifts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { prepareScene, renderDataset, rendererMeshes, sampleSettledFrame } from '../src/pipeline/render-dataset.js';
+import { cpus } from 'node:os';
+import { prepareScene, rendererMeshes, sampleSettledFrame } from '../src/pipeline/render-dataset.js';
 import { Renderer } from '../src/render/driver.js';
 import { frameToPageJob } from '../src/render/job.js';
 import { renderModels } from '../src/scene/models.js';
+import { endToEndFps } from './bench-rounds.js';
 
 const scenePath = process.argv[2] ?? 'scenes/tabletop.yaml';
 const frames = Number(process.env.BENCH_FRAMES ?? 50);
@@ -48,19 +47,7 @@ async function rawRound(): Promise<{ fps: number; gl: string }> {
 }
 
 /** End to end, through the same function the CLI uses. */
-async function endToEndRound(): Promise<number> {
-  const out = mkdtempSync(join(tmpdir(), 'robosynth-bench-'));
-  let warmDoneAt = 0, lastAt = 0;
-  await renderDataset({
-    scene: scenePath, out: join(out, 'ds'), frames: warmup + frames, seed: 1, width, height,
-    onFrame: (done) => {
-      if (done === warmup) warmDoneAt = performance.now();
-      lastAt = performance.now();
-    },
-  });
-  rmSync(out, { recursive: true, force: true });
-  return frames / ((lastAt - warmDoneAt) / 1000);
-}
+const endToEndRound = () => endToEndFps(scenePath, frames, warmup, width, height);
 
 const raw: number[] = [], e2e: number[] = [];
 let gl = '';
