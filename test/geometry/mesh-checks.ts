@@ -1,5 +1,8 @@
 /** Shared checks on TriMesh invariants for the geometry tests. */
-import { expect } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { TriMesh, Vec3 } from '../../src/geometry/types.js';
 
 export const vertexCount = (m: TriMesh): number => m.positions.length / 3;
@@ -68,4 +71,26 @@ export function expectOutwardNormals(m: TriMesh): void {
 
 export function expectVec3Close(actual: Vec3, expected: Vec3, digits = 5): void {
   for (let k = 0; k < 3; k++) expect(actual[k]).toBeCloseTo(expected[k], digits);
+}
+
+/**
+ * A temporary folder for a test file's fixtures, made before its tests and removed after them:
+ * `scratch.path(name)` is where a file goes, `scratch.write(name, data)` writes it there.
+ */
+export function scratchFolder(prefix: string): { path: (...names: string[]) => string; write: (name: string, data: string | Uint8Array) => string } {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const path = (...names: string[]) => join(dir, ...names);
+  return {
+    path,
+    write(name, data) {
+      writeFileSync(path(name), data);
+      return path(name);
+    },
+  };
 }

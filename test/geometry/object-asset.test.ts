@@ -4,11 +4,10 @@
  * The YCB fixtures are read in place from ../shared/fixtures/ycb (never copied); the other
  * fixtures are written into a temporary folder.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { Y_UP_TO_Z_UP } from '../../src/geometry/collada.js';
 import { connectedPieces, meshBounds, transformMesh } from '../../src/geometry/mesh-ops.js';
@@ -17,22 +16,12 @@ import { collisionRadius, isUrdfFile, loadObjectAsset, loadObjectUrdf, MAX_COLLI
 import { boxMesh } from '../../src/geometry/primitives.js';
 import { axisAngleToMat3, mulMat3 } from '../../src/geometry/transforms.js';
 import type { Mat3, Vec3 } from '../../src/geometry/types.js';
-import { expectVec3Close, expectWellFormed, triangleCount } from './mesh-checks.js';
+import { scratchFolder, expectVec3Close, expectWellFormed, triangleCount } from './mesh-checks.js';
 
 const M: MeshLoadOptions = { unit: 'm', up: 'z', scale: 1 };
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'robosynth-object-asset-'));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-function write(name: string, data: string | Uint8Array): string {
-  const path = join(dir, name);
-  writeFileSync(path, data);
-  return path;
-}
+const scratch = scratchFolder('robosynth-object-asset-');
+const write = scratch.write;
 async function load(path: string, options: MeshLoadOptions = M): Promise<ObjectAsset & { warnings: string[] }> {
   const warnings: string[] = [];
   const asset = await loadObjectUrdf(path, { ...options, warn: (w) => warnings.push(w) });
@@ -166,8 +155,8 @@ describe('object URDFs (synthetic)', () => {
     const asset = await load(path);
     expect(asset.warnings.length).toBe(1);
     expect(asset.warnings[0]).toContain(path);
-    expect(asset.warnings[0]).toContain(join(dir, 'tet.ply'));
-    expect(asset.warnings[0]).toContain(join(dir, 'gone.png'));
+    expect(asset.warnings[0]).toContain(scratch.path('tet.ply'));
+    expect(asset.warnings[0]).toContain(scratch.path('gone.png'));
     expect(asset.parts[0].texture).toBeUndefined();
     expectVec3Close(meshBounds(asset.mesh).max, [0.1, 0.1, 0.1], 6);
   });
@@ -182,7 +171,7 @@ describe('object URDFs (synthetic)', () => {
       expect((err as Error).message).toMatch(pattern);
     };
     await fails('missing.urdf', urdf('<link name="b"><visual><geometry><mesh filename="nothere.obj"/></geometry></visual></link>'),
-      new RegExp(`missing\\.urdf:\\d+: link "b": visual mesh "nothere\\.obj" → ${join(dir, 'nothere.obj').replace(/[.]/g, '\\.')}: no such file`));
+      new RegExp(`missing\\.urdf:\\d+: link "b": visual mesh "nothere\\.obj" → ${scratch.path('nothere.obj').replace(/[.]/g, '\\.')}: no such file`));
     write('corrupt.obj', 'v 0 0 0\nf 1 2 3\n');
     await fails('corrupt.urdf', urdf('<link name="b"><visual><geometry><mesh filename="cube2.obj"/></geometry></visual><collision><geometry><mesh filename="corrupt.obj"/></geometry></collision></link>'),
       /link "b": collision mesh "corrupt\.obj": Cannot load mesh file ".*corrupt\.obj": line 2: face vertex index 2 is out of range/);
@@ -193,7 +182,7 @@ describe('object URDFs (synthetic)', () => {
     await fails('collision-only.urdf', urdf('<link name="a"><collision><geometry><box size="1 1 1"/></geometry></collision></link>'), /link "a" has <collision> but no <visual>/);
     await fails('bad.urdf', '<robot name="x"><link name="a"></robot>', /malformed XML/);
     await fails('doctype.urdf', '<?xml version="1.0"?><!DOCTYPE robot [<!ENTITY e "x">]><robot name="x"/>', /DOCTYPE declarations are not allowed/);
-    await expect(loadObjectUrdf(join(dir, 'absent.urdf'), M)).rejects.toThrow(/absent\.urdf: cannot read the object description \(no such file\)/);
+    await expect(loadObjectUrdf(scratch.path('absent.urdf'), M)).rejects.toThrow(/absent\.urdf: cannot read the object description \(no such file\)/);
   });
 
   it('loadObjectAsset: a plain mesh file has no collision pieces; isUrdfFile goes by extension', async () => {

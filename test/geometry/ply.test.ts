@@ -3,10 +3,7 @@
  * texture coordinates and `comment TextureFile`, polygon faces, and errors naming the file.
  * Fixtures are written here into a temporary folder.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { Y_UP_TO_Z_UP } from '../../src/geometry/collada.js';
 import { loadMeshFile } from '../../src/geometry/mesh-files.js';
@@ -14,23 +11,13 @@ import { meshBounds } from '../../src/geometry/mesh-ops.js';
 import { loadMeshParts, MESH_EXTENSIONS, type MeshLoadOptions, type MeshPart } from '../../src/geometry/mesh-parts.js';
 import { boxMesh } from '../../src/geometry/primitives.js';
 import { encodePly } from '../../src/writers/ply.js';
-import { expectVec3Close, expectWellFormed, normal, triangleCount, vertex, vertexCount, windingAgreement } from './mesh-checks.js';
+import { scratchFolder, expectVec3Close, expectWellFormed, normal, triangleCount, vertex, vertexCount, windingAgreement } from './mesh-checks.js';
 
 const M: MeshLoadOptions = { unit: 'm', up: 'z', scale: 1 };
 const MM: MeshLoadOptions = { unit: 'mm', up: 'z', scale: 1 };
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'robosynth-ply-'));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-function write(name: string, data: string | Uint8Array): string {
-  const path = join(dir, name);
-  writeFileSync(path, data);
-  return path;
-}
+const scratch = scratchFolder('robosynth-ply-');
+const write = scratch.write;
 async function load(path: string, options: MeshLoadOptions = M): Promise<{ parts: MeshPart[]; warnings: string[] }> {
   const warnings: string[] = [];
   const parts = await loadMeshParts(path, { ...options, warn: (w) => warnings.push(w) });
@@ -215,7 +202,7 @@ describe('PLY textures', () => {
     ], ['TextureFile obj_000001.png']));
     const { parts, warnings } = await load(path, MM);
     expect(warnings).toEqual([]);
-    expect(parts[0].texture).toBe(join(dir, 'obj_000001.png'));
+    expect(parts[0].texture).toBe(scratch.path('obj_000001.png'));
     expect(parts[0].color).toBeUndefined();
     expect(triangleCount(parts[0].mesh)).toBe(12);
   });
@@ -235,7 +222,7 @@ describe('PLY textures', () => {
     const { parts, warnings } = await load(path, MM);
     expect(warnings.length).toBe(1);
     expect(warnings[0]).toContain(path);
-    expect(warnings[0]).toContain(join(dir, 'textures', 'gone.png'));
+    expect(warnings[0]).toContain(scratch.path('textures', 'gone.png'));
     expect(warnings[0]).toContain('falls back to its mean vertex colour');
     expect(parts[0].texture).toBeUndefined();
     expect(parts[0].color).toBeDefined();
@@ -322,6 +309,6 @@ describe('PLY errors name the file and what is wrong', () => {
   });
 
   it('a missing file', async () => {
-    await expect(loadMeshParts(join(dir, 'nowhere.ply'), M)).rejects.toThrow(/nowhere\.ply.*file not found/);
+    await expect(loadMeshParts(scratch.path('nowhere.ply'), M)).rejects.toThrow(/nowhere\.ply.*file not found/);
   });
 });
