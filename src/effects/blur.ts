@@ -99,6 +99,21 @@ export function diskBlur(src: Float32Array, w: number, h: number, radius: number
 /** Columns per strip of the shears. */
 const STRIP = 32;
 
+/** The shear of lines 0..n-1 by i * t: whole part, fraction, and the range of i * t. */
+function shearTable(n: number, t: number): { shift: Int32Array; frac: Float32Array; lo: number; hi: number } {
+  const shift = new Int32Array(n); // floor(i * t)
+  const frac = new Float32Array(n); // i * t - floor(i * t)
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const o = i * t;
+    shift[i] = Math.floor(o);
+    frac[i] = o - shift[i];
+    lo = Math.min(lo, o);
+    hi = Math.max(hi, o);
+  }
+  return { shift, frac, lo, hi };
+}
+
 /**
  * A streak along (1, t) with |t| <= 1, `along` px long on the x axis. The image is sheared so the
  * streak's lines become rows (column x moves by x * t, linearly interpolated), each row gets a
@@ -106,16 +121,7 @@ const STRIP = 32;
  * elsewhere the two interpolations soften across the streak by at most a [1/4, 1/2, 1/4] kernel.
  */
 function streakMajorX(src: Float32Array, w: number, h: number, t: number, along: number): Float32Array {
-  const shift = new Int32Array(w); // floor(x * t)
-  const frac = new Float32Array(w); // x * t - floor(x * t)
-  let lo = Infinity, hi = -Infinity;
-  for (let x = 0; x < w; x++) {
-    const o = x * t;
-    shift[x] = Math.floor(o);
-    frac[x] = o - shift[x];
-    lo = Math.min(lo, o);
-    hi = Math.max(hi, o);
-  }
+  const { shift, frac, lo, hi } = shearTable(w, t);
   // Sheared row r holds the points (x, r + y0 + x * t); output (x, y) lies on y' = y - x * t.
   const y0 = Math.floor(-hi);
   const rows = Math.ceil(h - 1 - lo) - y0 + 2;
@@ -201,16 +207,7 @@ function unshearRow(S: Float32Array, w: number, x0: number, x1: number, base: nu
  * contiguous in memory), and the box runs down the columns as a running sum of whole rows.
  */
 function streakMajorY(src: Float32Array, w: number, h: number, t: number, along: number): Float32Array {
-  const shift = new Int32Array(h);
-  const frac = new Float32Array(h);
-  let lo = Infinity, hi = -Infinity;
-  for (let y = 0; y < h; y++) {
-    const o = y * t;
-    shift[y] = Math.floor(o);
-    frac[y] = o - shift[y];
-    lo = Math.min(lo, o);
-    hi = Math.max(hi, o);
-  }
+  const { shift, frac, lo, hi } = shearTable(h, t);
   // Sheared column i of row y holds the point (i + x0 + y * t, y).
   const x0 = Math.floor(-hi);
   const cols = Math.ceil(w - 1 - lo) - x0 + 2;

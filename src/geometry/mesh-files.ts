@@ -3,7 +3,7 @@
  * metres, Z up, counter-clockwise front faces, unit normals (see types.ts). The readers are in
  * mesh-parts.ts, which also gives the parts of a file one per material, with their colours.
  */
-import { loadMeshParts, type MeshLoadOptions } from './mesh-parts.js';
+import { loadMeshParts, type MeshLoadOptions, type MeshPart } from './mesh-parts.js';
 import { mergeMeshes } from './mesh-ops.js';
 import type { TriMesh } from './types.js';
 
@@ -18,6 +18,10 @@ export type { MeshLoadOptions } from './mesh-parts.js';
  * Every problem with the file or the options is a UserError naming the file.
  */
 export async function loadMeshFile(path: string, options: MeshLoadOptions): Promise<TriMesh> {
-  const parts = await loadMeshParts(path, options);
+  return mergeParts(await loadMeshParts(path, options));
+}
+
+/** A file's parts as one mesh (the part itself when there is one). */
+export function mergeParts(parts: readonly MeshPart[]): TriMesh {
   return parts.length === 1 ? parts[0].mesh : mergeMeshes(parts.map((p) => p.mesh));
 }

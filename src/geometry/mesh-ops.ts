@@ -47,6 +47,18 @@ function cofactor3(m: Mat3): Mat3 {
   ];
 }
 
+/** p' = R p + t for every xyz triple of `p` (R row-major 3x3); a new array. */
+export function transformPositions(p: Float32Array, R: Mat3, t: Vec3 = [0, 0, 0]): Float32Array {
+  const out = new Float32Array(p.length);
+  for (let i = 0; i < p.length; i += 3) {
+    const x = p[i], y = p[i + 1], z = p[i + 2];
+    out[i] = R[0] * x + R[1] * y + R[2] * z + t[0];
+    out[i + 1] = R[3] * x + R[4] * y + R[5] * z + t[1];
+    out[i + 2] = R[6] * x + R[7] * y + R[8] * z + t[2];
+  }
+  return out;
+}
+
 /**
  * Applies p' = R p + t to every vertex. R is row-major 3x3 and may be any invertible linear map
  * (rotation, scale, shear, mirror): normals are transformed by the inverse transpose and
@@ -60,15 +72,10 @@ export function transformMesh(mesh: TriMesh, R: Mat3, t: Vec3 = [0, 0, 0]): TriM
   const C = cofactor3(R);
   const s = Math.sign(det); // inverse(R)^T = C / det: same direction as sign(det) * C
   const n = mesh.positions.length;
-  const positions = new Float32Array(n);
+  const positions = transformPositions(mesh.positions, R, t);
   const normals = new Float32Array(n);
-  const p = mesh.positions;
   const q = mesh.normals;
   for (let i = 0; i < n; i += 3) {
-    const x = p[i], y = p[i + 1], z = p[i + 2];
-    positions[i] = R[0] * x + R[1] * y + R[2] * z + t[0];
-    positions[i + 1] = R[3] * x + R[4] * y + R[5] * z + t[1];
-    positions[i + 2] = R[6] * x + R[7] * y + R[8] * z + t[2];
     const a = q[i], b = q[i + 1], c = q[i + 2];
     let nx = s * (C[0] * a + C[1] * b + C[2] * c);
     let ny = s * (C[3] * a + C[4] * b + C[5] * c);

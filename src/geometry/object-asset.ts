@@ -17,7 +17,8 @@ import { UserError } from '../errors.js';
 import { parseUrdf } from '../robot/urdf.js';
 import { checkXmlSize } from '../robot/xml.js';
 import type { UrdfGeometry, UrdfLink } from '../robot/types.js';
-import { connectedPieces, mergeMeshes, transformMesh } from './mesh-ops.js';
+import { mergeParts } from './mesh-files.js';
+import { connectedPieces, transformMesh, transformPositions } from './mesh-ops.js';
 import { fileToModelMatrix, loadMeshParts, type MeshLoadOptions, type MeshPart } from './mesh-parts.js';
 import { boxMesh, cylinderMesh, sphereMesh } from './primitives.js';
 import { mulMat3, mulMat3Vec } from './transforms.js';
@@ -51,7 +52,7 @@ export function isUrdfFile(path: string): boolean {
 export async function loadObjectAsset(path: string, options: MeshLoadOptions): Promise<ObjectAsset> {
   if (isUrdfFile(path)) return loadObjectUrdf(path, options);
   const parts = await loadMeshParts(path, options);
-  return { parts, mesh: merged(parts) };
+  return { parts, mesh: mergeParts(parts) };
 }
 
 /**
@@ -102,7 +103,7 @@ export async function loadObjectUrdf(path: string, options: MeshLoadOptions): Pr
       parts.push(part);
     }
   }
-  const asset: ObjectAsset = { parts, mesh: merged(parts) };
+  const asset: ObjectAsset = { parts, mesh: mergeParts(parts) };
   const collision = await collisionPieces(link, toModel, where);
   if (collision.length > MAX_COLLISION_PIECES) {
     warn?.(`link "${link.name}": the collision geometry has ${collision.length} separate pieces (more than ${MAX_COLLISION_PIECES}); physics uses the convex hull of them all`);
@@ -149,7 +150,7 @@ async function collisionPieces(
     if (geometry.type === 'mesh') {
       // Colours and textures of a collision mesh do not matter: its warnings are not passed on.
       const meshParts = await geometryParts(geometry, where('collision', geometry));
-      local = connectedPieces(merged(meshParts));
+      local = connectedPieces(mergeParts(meshParts));
     } else {
       // Primitives as points; a cylinder as a 16-sided prism, as the physics shapes have it.
       const mesh = geometry.type === 'box' ? boxMesh(geometry.size)
@@ -157,20 +158,9 @@ async function collisionPieces(
         : sphereMesh(geometry.radius, 8, 16);
       local = [mesh.positions];
     }
-    for (const points of local) pieces.push(transformPoints(points, place.R, place.t));
+    for (const points of local) pieces.push(transformPositions(points, place.R, place.t));
   }
   return pieces;
-}
-
-function transformPoints(p: Float32Array, R: Mat3, t: Vec3): Float32Array {
-  const out = new Float32Array(p.length);
-  for (let i = 0; i < p.length; i += 3) {
-    const x = p[i], y = p[i + 1], z = p[i + 2];
-    out[i] = R[0] * x + R[1] * y + R[2] * z + t[0];
-    out[i + 1] = R[3] * x + R[4] * y + R[5] * z + t[1];
-    out[i + 2] = R[6] * x + R[7] * y + R[8] * z + t[2];
-  }
-  return out;
 }
 
 function concat(arrays: Float32Array[]): Float32Array {
@@ -181,10 +171,6 @@ function concat(arrays: Float32Array[]): Float32Array {
     o += a.length;
   }
   return out;
-}
-
-function merged(parts: MeshPart[]): TriMesh {
-  return parts.length === 1 ? parts[0].mesh : mergeMeshes(parts.map((p) => p.mesh));
 }
 
 /** Largest distance of any collision point from the model origin (0 without pieces). */
