@@ -11,6 +11,17 @@
  */
 interface Span { k: number; e: number; scale: number }
 
+/**
+ * Reused temporaries by name (contents are garbage): the shears' intermediate images are several
+ * MB, and fresh ones each frame cost page faults and zeroing. Never returned to a caller.
+ */
+const scratchBuffers = new Map<string, Float32Array>();
+function scratch(name: string, n: number): Float32Array {
+  let buffer = scratchBuffers.get(name);
+  if (!buffer || buffer.length < n) scratchBuffers.set(name, (buffer = new Float32Array(n)));
+  return buffer.subarray(0, n);
+}
+
 function span(s: number): Span {
   if (s <= 1) return { k: 0, e: 0, scale: s };
   const half = s / 2;
@@ -125,7 +136,7 @@ function streakMajorX(src: Float32Array, w: number, h: number, t: number, along:
   // Sheared row r holds the points (x, r + y0 + x * t); output (x, y) lies on y' = y - x * t.
   const y0 = Math.floor(-hi);
   const rows = Math.ceil(h - 1 - lo) - y0 + 2;
-  const S = new Float32Array(rows * w * 3);
+  const S = scratch('shear', rows * w * 3).fill(0);
   // In strips of columns: a row of a strip reads a few neighbouring source rows, which the next
   // row reads again.
   for (let x0 = 0; x0 < w; x0 += STRIP) {
@@ -211,7 +222,7 @@ function streakMajorY(src: Float32Array, w: number, h: number, t: number, along:
   // Sheared column i of row y holds the point (i + x0 + y * t, y).
   const x0 = Math.floor(-hi);
   const cols = Math.ceil(w - 1 - lo) - x0 + 2;
-  const S = new Float32Array(h * cols * 3);
+  const S = scratch('shear', h * cols * 3).fill(0);
   for (let y = 0; y < h; y++) shiftRow(src, w, y, x0 + shift[y], frac[y], S, cols);
   const B = boxColumns(S, cols, h, along);
   const out = new Float32Array(src.length);
@@ -257,7 +268,7 @@ function boxColumns(S: Float32Array, w: number, h: number, along: number): Float
   const acc = new Float64Array(n);
   const row = (y: number) => n * (y < 0 ? 0 : y >= h ? h - 1 : y);
   for (let y = -k; y <= k; y++) addRow(S, row(y), acc, 1);
-  const out = new Float32Array(S.length);
+  const out = scratch('box', S.length);
   for (let y = 0; y < h; y++) {
     boxRowOut(acc, wf, we, S, row(y - k - 1), row(y + k + 1), out, y * n);
     addRow(S, row(y + k + 1), acc, 1);

