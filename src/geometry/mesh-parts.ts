@@ -3,8 +3,10 @@
  * model coordinates: metres, Z up, counter-clockwise front faces, unit normals (see types.ts).
  * loadMeshFile (mesh-files.ts) is the same loader with the parts merged into one mesh.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Logger, NodeIO, Primitive, type Material as GltfMaterial, type Node } from '@gltf-transform/core';
 import { UserError } from '../errors.js';
 import { MAX_COLLADA_BYTES, parseCollada, Y_UP_TO_Z_UP } from './collada.js';
@@ -38,9 +40,9 @@ export interface MeshPart {
   color?: [number, number, number];
   /**
    * Absolute path of the diffuse texture image (OBJ map_Kd, Collada diffuse texture, PLY
-   * `comment TextureFile`, a .gltf file's external baseColorTexture image; GLB-embedded images are
-   * not extracted); it exists. The renderer draws it with the mesh's `uvs` (object classes; robot
-   * links do not draw textures yet).
+   * `comment TextureFile`, a glTF baseColorTexture image; an embedded one (GLB, data: URI) is
+   * written to a content-named file under the system's temp folder); it exists. The renderer
+   * draws it with the mesh's `uvs`, on object models and robot links alike.
    */
   texture?: string;
 }
@@ -742,6 +744,21 @@ function flatStl(tri: Float32Array): TriMesh {
 // ---------------------------------------------------------------------------------------------
 // glTF / GLB
 
+const IMAGE_EXTENSIONS: Record<string, string> = { 'image/png': '.png', 'image/jpeg': '.jpg' };
+
+/** A file holding `bytes`, named by their SHA-256 under the system's temp folder; written once. */
+async function cachedImageFile(bytes: Uint8Array, ext: string): Promise<string> {
+  const dir = join(tmpdir(), 'robosynth-textures');
+  const file = join(dir, createHash('sha256').update(bytes).digest('hex').slice(0, 32) + ext);
+  if (await isFile(file)) return file;
+  await mkdir(dir, { recursive: true });
+  // Atomic: a concurrent run never sees half an image.
+  const partial = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(partial, bytes);
+  await rename(partial, file);
+  return file;
+}
+
 async function readGltf(path: string, fail: Fail): Promise<Tagged> {
   const io = new NodeIO().setLogger(new Logger(Logger.Verbosity.ERROR));
   let doc;
@@ -817,12 +834,20 @@ async function readGltf(path: string, fail: Fail): Promise<Tagged> {
         material = materialIndex.get(mat) ?? -1;
         if (material < 0) {
           const entry: Tagged['materials'][number] = { color: mat.getBaseColorFactor().slice(0, 3) as Vec3 };
-          // A base colour image in its own file (embedded images are not extracted).
-          const uri = mat.getBaseColorTexture()?.getURI() ?? '';
+          const texture = mat.getBaseColorTexture();
+          const uri = texture?.getURI() ?? '';
           if (uri !== '' && !uri.startsWith('data:') && extname(path).toLowerCase() === '.gltf') {
+            // A base colour image in its own file.
             const file = resolve(dirname(path), decodeURIComponent(uri));
             if (await isFile(file)) entry.texture = file;
             else warnings.push(`Mesh file "${path}": texture "${file}" (baseColorTexture) not found; the part is untextured`);
+          } else if (texture) {
+            // Embedded (a GLB buffer view or a data: URI): the renderer loads textures from files,
+            // so the image goes to a file named by its content, shared by every run.
+            const image = texture.getImage();
+            const ext = IMAGE_EXTENSIONS[texture.getMimeType()];
+            if (image && ext) entry.texture = await cachedImageFile(image, ext);
+            else warnings.push(`Mesh file "${path}": embedded baseColorTexture of type "${texture.getMimeType()}" is not a PNG or JPEG; the part is untextured`);
           }
           material = materials.push(entry) - 1;
           materialIndex.set(mat, material);

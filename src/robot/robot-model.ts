@@ -120,12 +120,18 @@ export async function buildRobotModel(
       } else {
         pieces = [{ mesh: primitiveMesh(geometry) }];
       }
-      // URDF colours win over the mesh's own, as in RViz; the mesh's are the fallback.
-      pieces.forEach((piece, p) => parts.push({
-        key: `${spec.name}.${link.name}#${v}.${p}`,
-        mesh: transformMesh(piece.mesh, R, origin.t),
-        color: urdfColor ?? piece.color,
-      }));
+      // URDF colours and textures win over the mesh's own, as in RViz; the mesh's are the
+      // fallback. A texture is drawn only on a mesh with UVs (primitives have them).
+      const urdfTexture = visual.material?.texture;
+      pieces.forEach((piece, p) => {
+        const texture = urdfTexture ?? piece.texture;
+        parts.push({
+          key: `${spec.name}.${link.name}#${v}.${p}`,
+          mesh: transformMesh(piece.mesh, R, origin.t),
+          color: urdfColor ?? piece.color,
+          ...(texture !== undefined && piece.mesh.uvs ? { texture } : {}),
+        });
+      });
     }
     for (const collision of link.collisions) {
       let shape: CollisionShape;

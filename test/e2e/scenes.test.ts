@@ -1,18 +1,21 @@
 // End-to-end: every shipped scene renders with the real CLI, and the settled objects are where the
 // scene puts them: inside the bin's walls, on the shelf's board. Read with the independent BOP
 // reader (test/readers/bop.ts); object centres go from the camera frame back to the world through
-// each frame's cam_R_w2c / cam_t_w2c.
+// each frame's cam_R_w2c / cam_t_w2c. `robosynth inspect` draws each frame's labels over its image,
+// and the labels sit on the rendered objects: tints cover the visible masks, and each pose
+// projects its model's centre into the object's visible box.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PNG } from 'pngjs';
 import { parse as parseYaml } from 'yaml';
-import { BopDataset, type CameraEntry, type GtEntry } from '../readers/bop.js';
+import { BopDataset, readMask, type CameraEntry, type GtEntry } from '../readers/bop.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SCENES = ['tabletop', 'bin-picking', 'shelf'] as const;
+const SCENES = ['tabletop', 'bin-picking', 'shelf', 'tabletop-randomized'] as const;
 let work = '';
 const datasets = new Map<string, BopDataset>();
 
@@ -52,9 +55,10 @@ beforeAll(() => {
   for (const name of SCENES) {
     const out = join(work, name);
     run(['bin/robosynth.js', 'render', `scenes/${name}.yaml`, '--frames', '2', '--width', '320', '--height', '240', '--out', out]);
+    run(['bin/robosynth.js', 'inspect', out, '--frames', '0-1']);
     datasets.set(name, new BopDataset(out));
   }
-}, 180_000);
+}, 240_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -107,5 +111,46 @@ describe('shipped scenes', () => {
       expect(z).toBeGreaterThan(0);
       expect(z).toBeLessThan(support.height!);
     }
+  });
+
+  it.each(SCENES)('%s: inspect overlays tint every visible mask pixel, and poses project into the visible boxes', (name) => {
+    const ds = datasets.get(name)!;
+    const info = ds.modelsInfo(), cams = ds.sceneCamera(0), infos = ds.sceneGtInfo(0);
+    let checkedPoses = 0;
+    for (const [im, gts] of ds.sceneGt(0)) {
+      const overlayPath = join(ds.root, 'inspect', `000000_${String(im).padStart(6, '0')}.png`);
+      expect(existsSync(overlayPath)).toBe(true);
+      const overlay = PNG.sync.read(readFileSync(overlayPath));
+      const raw = PNG.sync.read(readFileSync(ds.rgbPath(0, im)));
+      const W = raw.width;
+      gts.forEach((gt, g) => {
+        // The overlay's tint covers the object's visible pixels, every one of them.
+        const { mask } = readMask(ds.maskVisibPath(0, im, g));
+        let pixels = 0, tinted = 0;
+        for (let p = 0; p < mask.length; p++) {
+          if (!mask[p]) continue;
+          pixels++;
+          const o = ((Math.floor(p / W) * overlay.width) + (p % W)) * 4;
+          if ([0, 1, 2].some((c) => overlay.data[o + c] !== raw.data[p * 4 + c])) tinted++;
+        }
+        expect(tinted).toBe(pixels);
+        // The pose puts the model's box centre (model frame, mm) inside the rendered visible box:
+        // labels from the description, pixels from the renderer, with this frame's own K.
+        const giv = infos.get(im)![g];
+        if (giv.visib_fract < 0.9) return;
+        const m = info.get(gt.obj_id)!;
+        const c = [m.min_x + m.size_x / 2, m.min_y + m.size_y / 2, m.min_z + m.size_z / 2];
+        const R = gt.cam_R_m2c, t = gt.cam_t_m2c, K = cams.get(im)!.cam_K;
+        const X = [0, 1, 2].map((r) => R[3 * r] * c[0] + R[3 * r + 1] * c[1] + R[3 * r + 2] * c[2] + t[r]);
+        const u = K[0] * X[0] / X[2] + K[2], v = K[4] * X[1] / X[2] + K[5];
+        const [bx, by, bw, bh] = giv.bbox_visib;
+        expect(u).toBeGreaterThan(bx - 1);
+        expect(u).toBeLessThan(bx + bw + 1);
+        expect(v).toBeGreaterThan(by - 1);
+        expect(v).toBeLessThan(by + bh + 1);
+        checkedPoses++;
+      });
+    }
+    expect(checkedPoses).toBeGreaterThan(0);
   });
 });

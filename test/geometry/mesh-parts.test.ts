@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Document, NodeIO } from '@gltf-transform/core';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { loadMeshFile } from '../../src/geometry/mesh-files.js';
@@ -146,6 +147,31 @@ describe('glTF and STL parts', () => {
     expect(parts.map((p) => p.color)).toEqual([[0, 1, 0], [0.5, 0.5, 0.5], undefined]);
     expect(parts.map((p) => triangleCount(p.mesh))).toEqual([2, 1, 1]);
     expect(parts.every((p) => p.texture === undefined)).toBe(true);
+  });
+
+  it('extracts a GLB-embedded base colour image to a file named by its content', async () => {
+    const png = new PNG({ width: 2, height: 2 });
+    png.data.set([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255]);
+    const image = PNG.sync.write(png);
+    const doc = new Document();
+    const buffer = doc.createBuffer();
+    const texture = doc.createTexture('checker').setImage(new Uint8Array(image)).setMimeType('image/png');
+    const prim = doc.createPrimitive()
+      .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0])).setBuffer(buffer))
+      .setAttribute('TEXCOORD_0', doc.createAccessor().setType('VEC2').setArray(new Float32Array([0, 0, 1, 0, 0, 1])).setBuffer(buffer))
+      .setMaterial(doc.createMaterial('textured').setBaseColorTexture(texture));
+    doc.createScene().addChild(doc.createNode().setMesh(doc.createMesh().addPrimitive(prim)));
+    await new NodeIO().write(file('embedded.glb'), doc);
+    const { parts, warnings } = await load(file('embedded.glb'));
+    expect(warnings).toEqual([]);
+    expect(parts).toHaveLength(1);
+    const extracted = parts[0].texture!;
+    expect(extracted).toMatch(/robosynth-textures[/\\][0-9a-f]{32}\.png$/);
+    expect(readFileSync(extracted).equals(image)).toBe(true);
+    expect(parts[0].mesh.uvs).toBeDefined();
+    // The same image from another file is the same file.
+    await new NodeIO().write(file('embedded-again.glb'), doc);
+    expect((await load(file('embedded-again.glb'))).parts[0].texture).toBe(extracted);
   });
 
   it('gives an STL file one part without colour', async () => {
