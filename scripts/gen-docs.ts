@@ -41,7 +41,7 @@ interface Schema {
 const BLOCKS: Record<string, string> = {
   image: 'The size of the rendered images in pixels. `render --width/--height` override it and scale the intrinsics to match.',
   camera: 'A pinhole camera (OpenCV convention) that looks at a target point from a spherical shell around it; a new pose is drawn per frame. `clip.near` must be less than `clip.far`.',
-  background: 'The colour behind the scene where no surface is seen.',
+  background: 'What is seen where no surface is: a colour (fixed, or drawn in HSV per frame), and optionally a two-colour `gradient` and an image from a folder (`images`), each firing per frame with its probability `p`. An image wins over a gradient, a gradient over the plain colour. They are drawn behind everything in the colour image only: labels, masks and depth never change (background stays id 0, depth 0). The colour is also what a frame shows when its image cannot be decoded (one warning per file). Background colours are written to the image as given (not lit, not converted) and images with their own pixel values.',
   lights: 'One to eight lights. Each entry is one of the kinds below, chosen by its `type`.',
   support: 'The surface the objects are dropped on; its top is the plane z = 0. One of the kinds below, chosen by its `type`.',
   objects: 'The object classes (at least one). Each class has exactly one shape: `box`, `cylinder`, `sphere` or `mesh`. Class names must be unique; they are the category names in BOP and COCO. Mesh files are resolved against the scene file\'s folder and must be .gltf, .glb, .obj, .stl or .dae (Collada).',

@@ -20,18 +20,23 @@ export interface RendererOptions {
   /** Called once with the GL renderer string. */
   log?: (message: string) => void;
   /**
-   * Texture images (PNG or JPEG) by the key jobs name them with (PageItem.texture): read here
+   * Texture images (PNG or JPEG) by the key jobs name them with (PageItem.texture, an image
+   * backdrop's texture): read here
    * and decoded by the browser once, at launch.
    */
   textures?: ReadonlyMap<string, string>;
   /**
    * Receives one line per texture that cannot be read or decoded (items naming it draw
-   * untextured). Default: printed to stderr as "robosynth: warning: ...".
+   * untextured, a backdrop naming it the clear colour). Default: printed to stderr as
+   * "robosynth: warning: ...".
    */
   warn?: (message: string) => void;
 }
 
 type Settings = Required<Omit<RendererOptions, 'log' | 'textures' | 'warn'>>;
+
+/** What a texture that cannot be loaded becomes, as the warnings say. */
+const WITHOUT_TEXTURE = 'drawn untextured (a background image: the background colour)';
 
 const TEXTURE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
 
@@ -72,9 +77,9 @@ export class Renderer {
     for (const [key, file] of options.textures ?? []) {
       const ext = extname(file).toLowerCase();
       const type = TEXTURE_TYPES[ext];
-      if (!type) { warn(`texture "${file}": not a PNG or JPEG file; drawn untextured`); continue; }
+      if (!type) { warn(`texture "${file}": not a PNG or JPEG file; ${WITHOUT_TEXTURE}`); continue; }
       const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-        warn(`texture "${file}": cannot read it (${error.code ?? String(error)}); drawn untextured`);
+        warn(`texture "${file}": cannot read it (${error.code ?? String(error)}); ${WITHOUT_TEXTURE}`);
         return undefined;
       });
       if (!bytes) continue;
@@ -108,7 +113,7 @@ export class Renderer {
         };
         const { glRenderer, failedTextures }: PageInitResult = await page.evaluate((i) => window.robosynth.init(i), init);
         if (pageErrors.length) throw new Error(pageErrors.join('; '));
-        for (const { key, error } of failedTextures) warn(`texture "${textureFiles.get(key) ?? key}": the browser cannot decode it (${error}); drawn untextured`);
+        for (const { key, error } of failedTextures) warn(`texture "${textureFiles.get(key) ?? key}": the browser cannot decode it (${error}); ${WITHOUT_TEXTURE}`);
         options.log?.(`WebGL: ${glRenderer} (backend ${backend})`);
         const renderer = new Renderer(server, baseUrl, launched, page, settings, glRenderer);
         routes.upload = (frame, body) => renderer.receive(frame, body);

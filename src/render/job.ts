@@ -4,9 +4,9 @@
  */
 import { composePoses, invertPose, mulMat3, mulMat3Vec, poseToColumnMajor } from '../geometry/transforms.js';
 import type { Mat3, Pose, Vec3 } from '../geometry/types.js';
-import type { FrameCamera, FrameDescription, Material } from '../scene/frame.js';
+import type { Backdrop, FrameCamera, FrameDescription, Material } from '../scene/frame.js';
 import type { RenderModels } from '../scene/models.js';
-import { ID_UNLABELED, type Mat4, type PageItem, type PageJob, type PageLight } from './protocol.js';
+import { ID_UNLABELED, type Mat4, type PageBackdrop, type PageItem, type PageJob, type PageLight } from './protocol.js';
 
 /** Room around the casters' bounding sphere for the receiving surface below them (m). */
 const SHADOW_MARGIN_M = 0.1;
@@ -44,6 +44,20 @@ function surface(material: Material, assetTexture?: string): Pick<PageItem, 'col
   const { color, roughness, metallic, texture, textureScale } = material;
   if (texture !== undefined) return { color, roughness, metallic, texture, textureScale: [textureScale ?? 1, textureScale ?? 1] };
   return { color, roughness, metallic, ...(assetTexture !== undefined ? { texture: assetTexture } : {}) };
+}
+
+/**
+ * A frame's backdrop for the page. A gradient at angle a (counter-clockwise in the image) runs
+ * along d = (-sin a, cos a) in window coordinates (y up), scaled so that t goes from 0 to 1
+ * between the image's extreme corners along d: the edges (or corners) get the pure colours.
+ */
+export function pageBackdrop(backdrop: Backdrop, camera: Pick<FrameCamera, 'width' | 'height'>): PageBackdrop {
+  if ('image' in backdrop) return { type: 'image', texture: backdrop.image };
+  const { top, bottom, angleDeg } = backdrop.gradient;
+  const a = (angleDeg * Math.PI) / 180;
+  const [dx, dy] = [-Math.sin(a), Math.cos(a)];
+  const extent = camera.width * Math.abs(dx) + camera.height * Math.abs(dy);
+  return { type: 'gradient', top, bottom, direction: [dx / extent, dy / extent] };
 }
 
 /**
@@ -103,5 +117,12 @@ export function frameToPageJob(frame: FrameDescription, models: RenderModels): O
   for (const wall of frame.support.walls ?? []) {
     items.push({ mesh: wall.model, matrix: toCamera(wall.pose), id: ID_UNLABELED, ...surface(frame.support.material), castShadows: true, receiveShadows: true });
   }
-  return { frame: frame.index, projection: projectionFromIntrinsics(frame.camera), clearColor: frame.background, lights, items };
+  return {
+    frame: frame.index,
+    projection: projectionFromIntrinsics(frame.camera),
+    clearColor: frame.background,
+    ...(frame.backdrop ? { backdrop: pageBackdrop(frame.backdrop, frame.camera) } : {}),
+    lights,
+    items,
+  };
 }

@@ -77,11 +77,28 @@ export interface PageItem {
   receiveShadows: boolean;
 }
 
+/**
+ * Drawn over the clear colour behind everything, in the colour pass only (the instance/depth pass
+ * keeps id 0 and depth 0 there). Colours are written as the clear colour is, as they are.
+ */
+export type PageBackdrop =
+  /**
+   * At window pixel p (gl_FragCoord, rows from the bottom), mix(bottom, top, t) with
+   * t = clamp(0.5 + dot(p - (width, height) / 2, direction), 0, 1).
+   */
+  | { type: 'gradient'; top: RGB; bottom: RGB; direction: [number, number] }
+  /**
+   * Key of a PageInit texture, scaled to cover the image (aspect kept, centre-cropped); an unknown
+   * or undecodable key draws the clear colour alone.
+   */
+  | { type: 'image'; texture: string };
+
 export interface PageJob {
   frame: number;
   /** GL projection (column-major) that reproduces the OpenCV intrinsics exactly. */
   projection: Mat4;
   clearColor: RGB;
+  backdrop?: PageBackdrop;
   lights: PageLight[];
   items: PageItem[];
   /** Where the page POSTs the pixels (binary body: colour RGBA8 then instance/depth RGBA8, both bottom-up). */
@@ -91,6 +108,8 @@ export interface PageJob {
 /** Where the page spent a frame's time (ms), for the benchmark. */
 export interface PageTimings {
   renderMs: number;
+  /** Of renderMs: waiting for shaders and material checks. */
+  readyMs: number;
   readMs: number;
   uploadMs: number;
 }

@@ -13,26 +13,18 @@ import { placedColliders, sampleRobotState } from '../robot/sample.js';
 import { shapeBox } from '../physics/overlap.js';
 import { settleSupport, type Model, type ModelCatalog } from '../scene/models.js';
 import type { SceneTextures } from '../scene/load.js';
-import type { ColorSpec, MaterialSpec, SceneSpec } from '../scene/schema.js';
+import type { MaterialSpec, SceneSpec } from '../scene/schema.js';
 import { sampleSensorEffects } from '../effects/sensor.js';
+import { sampleBackground } from './background.js';
+import { sampleColor } from './color.js';
 import { Rng } from './rng.js';
 
 const DEG = Math.PI / 180;
 
 export type Settle = (input: SettleInput) => SettleResult;
 
-function hsvToRgb(h: number, s: number, v: number): RGB {
-  const f = (n: number) => {
-    const k = (n + h / 60) % 6;
-    return v - v * s * Math.max(0, Math.min(k, 4 - k, 1));
-  };
-  return [f(5), f(3), f(1)];
-}
-
-export function sampleColor(rng: Rng, spec: ColorSpec): RGB {
-  if (Array.isArray(spec)) return [...spec] as RGB;
-  return hsvToRgb(rng.range(spec.hue_deg) % 360, rng.range(spec.saturation), rng.range(spec.value));
-}
+/** Moved to ./color.js (the background draws colours too); still exported from here. */
+export { sampleColor };
 
 /**
  * A material from its spec. With a `texture` block (and only then, so scenes without one keep
@@ -209,6 +201,7 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
   const lights = sampleLights(new Rng(seed, index, 'lights'), spec);
   const folders = catalog.textures.folders;
   const supportMaterial = sampleMaterial(new Rng(seed, index, 'support'), spec.support.material, folders);
+  const background = sampleBackground(new Rng(seed, index, 'background'), spec.background, folders);
   // `per: class`: one draw per class and frame, from the class's own stream (the same in every
   // attempt); the objects' stream then draws no material for its instances.
   const classMaterials = spec.objects.map((cls) =>
@@ -278,7 +271,7 @@ export function sampleFrame(spec: SceneSpec, catalog: ModelCatalog, seed: number
       seed,
       index,
       camera,
-      background: [...spec.background.color] as RGB,
+      ...background,
       lights,
       support: {
         model: catalog.support.key,

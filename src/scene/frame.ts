@@ -58,6 +58,16 @@ export interface FrameInstance {
   unlabeled?: true;
 }
 
+/**
+ * What a frame draws over its background colour, behind everything, in the colour image only
+ * (the instance and depth pass never see it: background stays id 0, depth 0).
+ */
+export type Backdrop =
+  /** A linear two-colour gradient over the whole image; angleDeg turns it counter-clockwise (0: `top` at the top edge). */
+  | { gradient: { top: RGB; bottom: RGB; angleDeg: number } }
+  /** Key of an image from the background's image folder (its path relative to the scene file), covering the image, centre-cropped. */
+  | { image: string };
+
 export interface FrameRobot {
   name: string;
   /** World <- robot base (root link). */
@@ -74,7 +84,10 @@ export interface FrameDescription {
   seed: number;
   index: number;
   camera: FrameCamera;
+  /** The colour behind everything (the clear colour); what shows where a backdrop cannot be drawn. */
   background: RGB;
+  /** A gradient or an image drawn over `background` (scenes with `background.gradient` or `.images`); absent: plain colour. */
+  backdrop?: Backdrop;
   lights: FrameLight[];
   /** The table, ground, bin floor or shelf board, and the walls of a bin or shelf: drawn unlabeled, in one material. */
   support: { model: string; pose: Pose; material: Material; walls?: { model: string; pose: Pose }[] };

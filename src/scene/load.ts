@@ -16,7 +16,7 @@ export interface LoadedScene {
   spec: SceneSpec;
   /** Mesh files of the object classes, resolved against the scene file's folder (by class index). */
   meshFiles: Map<number, string>;
-  /** The images of every material's texture folder (objects, support, robots). */
+  /** The images of every material's texture folder (objects, support, robots) and of the background's image folder. */
   textures: SceneTextures;
 }
 
@@ -33,17 +33,20 @@ export interface SceneTextures {
 
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
 
-/** Lists the images of every `material.texture.folder`; a folder that is missing or holds none is an error at its line. */
+/**
+ * Lists the images of every `material.texture.folder` and of `background.images.folder`; a folder
+ * that is missing or holds none is an error at its line.
+ */
 function resolveTextures(spec: SceneSpec, base: string, where: (path: Path) => string): SceneTextures {
   const textures: SceneTextures = { folders: new Map(), files: new Map() };
-  const materials: { path: Path; folder: string | undefined }[] = [
-    ...spec.objects.map((cls, i) => ({ path: ['objects', i, 'material'] as Path, folder: cls.material.texture?.folder })),
-    { path: ['support', 'material'], folder: spec.support.material.texture?.folder },
-    ...spec.robots.map((robot, i) => ({ path: ['robots', i, 'material'] as Path, folder: robot.material?.texture?.folder })),
+  const folders: { fieldPath: Path; folder: string | undefined }[] = [
+    ...spec.objects.map((cls, i) => ({ fieldPath: ['objects', i, 'material', 'texture', 'folder'] as Path, folder: cls.material.texture?.folder })),
+    { fieldPath: ['support', 'material', 'texture', 'folder'], folder: spec.support.material.texture?.folder },
+    ...spec.robots.map((robot, i) => ({ fieldPath: ['robots', i, 'material', 'texture', 'folder'] as Path, folder: robot.material?.texture?.folder })),
+    { fieldPath: ['background', 'images', 'folder'], folder: spec.background.images?.folder },
   ];
-  for (const { path, folder } of materials) {
+  for (const { fieldPath, folder } of folders) {
     if (folder === undefined || textures.folders.has(folder)) continue;
-    const fieldPath = [...path, 'texture', 'folder'];
     const absolute = resolve(base, folder);
     const prefix = `${where(fieldPath)}: ${formatPath(fieldPath)}`;
     if (!existsSync(absolute) || !statSync(absolute).isDirectory()) throw new UserError(`${prefix}: no such folder ${absolute}`);

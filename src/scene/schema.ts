@@ -43,6 +43,20 @@ export const materialSpec = z.strictObject({
 
 const positive = finite.positive();
 
+export const backgroundSpec = z.strictObject({
+  color: colorSpec.default([0.08, 0.08, 0.1]).describe('the colour behind everything: RGB in [0, 1] written to the image as given (1 is 255: not lit, not converted), or a mapping drawn in HSV per frame; also what a frame shows when no gradient or image fires, or its image cannot be decoded'),
+  gradient: z.strictObject({
+    p: unit.default(1).describe('probability that a frame gets the gradient (otherwise the plain colour)'),
+    top: colorSpec.default({ hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }).describe('colour at the top edge (at angle_deg 0): RGB in [0, 1] written as given, like `color`, or a mapping drawn in HSV per frame'),
+    bottom: colorSpec.default({ hue_deg: [0, 360], saturation: [0.3, 0.9], value: [0.3, 0.9] }).describe('colour at the bottom edge (at angle_deg 0): RGB in [0, 1] written as given, like `color`, or a mapping drawn in HSV per frame'),
+    angle_deg: range(-360, 360).default(0).describe('rotation of the gradient in the image, counter-clockwise: 0 puts `top` at the top edge, 90 at the left edge, 180 at the bottom'),
+  }).optional().describe('a linear two-colour gradient over the whole image, behind everything (colour image only)'),
+  images: z.strictObject({
+    folder: z.string().min(1).describe('folder of PNG/JPEG images, relative to the scene file; one is drawn per frame (files in name order, so the choice is reproducible)'),
+    p: unit.default(1).describe('probability that a frame gets an image (otherwise the gradient or the plain colour)'),
+  }).optional().describe('a random image behind everything (colour image only), scaled to cover the whole image with its aspect ratio kept and centre-cropped; wins over the gradient'),
+}).default({ color: [0.08, 0.08, 0.1] });
+
 const shapeFields = {
   box: z.strictObject({ size: z.tuple([range(1e-4), range(1e-4), range(1e-4)]).describe('full extents along x, y, z (m)') }),
   cylinder: z.strictObject({ radius: range(1e-4), height: range(1e-4) }).describe('axis along the model Z'),
@@ -188,7 +202,7 @@ export const sceneSchema = z.strictObject({
       roll_deg: range(-180, 180).default(0),
     }),
   }),
-  background: z.strictObject({ color: z.tuple([unit, unit, unit]).default([0.08, 0.08, 0.1]) }).default({ color: [0.08, 0.08, 0.1] }),
+  background: backgroundSpec,
   lights: z.array(lightSpec).min(1).max(8).refine((lights) => lights.reduce((n, l) => n + (Array.isArray(l.count) ? l.count[1] : l.count), 0) <= 8,
     'expected at most 8 lights per frame (the sum of the counts\' maxima)'),
   support: supportSpec,
@@ -227,6 +241,7 @@ export type ObjectClassSpec = z.output<typeof objectClass>;
 export type LightSpec = z.output<typeof lightSpec>;
 export type MaterialSpec = z.output<typeof materialSpec>;
 export type ColorSpec = z.output<typeof colorSpec>;
+export type BackgroundSpec = z.output<typeof backgroundSpec>;
 export type Range = number | [number, number];
 export type RobotSpec = z.output<typeof robotSpec>;
 

@@ -5,7 +5,7 @@
  */
 import { Engine } from '@babylonjs/core/Engines/engine.js';
 import { Scene } from '@babylonjs/core/scene.js';
-import { Matrix, Vector3, Quaternion } from '@babylonjs/core/Maths/math.vector.js';
+import { Matrix, Vector2, Vector3, Vector4, Quaternion } from '@babylonjs/core/Maths/math.vector.js';
 import { Color4 } from '@babylonjs/core/Maths/math.color.js';
 import { TargetCamera } from '@babylonjs/core/Cameras/targetCamera.js';
 import { Mesh } from '@babylonjs/core/Meshes/mesh.js';
@@ -52,6 +52,37 @@ void main(void) {
   gl_FragColor = vec4(idBytes.x / 255.0, idBytes.y / 255.0, lo / 255.0, hi / 255.0);
 }`;
 
+// The backdrop (PageJob.backdrop): a full-screen quad on the far plane, drawn with depth test
+// LEQUAL and no depth write, so it fills exactly the samples nothing else covers, whatever the
+// draw order. It is in no render target's list: the instance/depth pass never sees it.
+Effect.ShadersStore['backdropVertexShader'] = `
+precision highp float;
+attribute vec3 position;
+void main(void) {
+  gl_Position = vec4(position.xy, 1.0, 1.0);
+}`;
+
+Effect.ShadersStore['backdropGradientFragmentShader'] = `
+precision highp float;
+uniform vec2 size;
+uniform vec3 top;
+uniform vec3 bottom;
+uniform vec2 direction;
+void main(void) {
+  float t = clamp(0.5 + dot(gl_FragCoord.xy - 0.5 * size, direction), 0.0, 1.0);
+  gl_FragColor = vec4(mix(bottom, top, t), 1.0);
+}`;
+
+Effect.ShadersStore['backdropImageFragmentShader'] = `
+precision highp float;
+uniform vec2 size;
+uniform vec4 crop;
+uniform sampler2D image;
+void main(void) {
+  // crop.xy: the share of the image's width and height shown; crop.zw: where that window starts.
+  gl_FragColor = vec4(texture2D(image, gl_FragCoord.xy / size * crop.xy + crop.zw).rgb, 1.0);
+}`;
+
 interface Slot {
   mesh: Mesh;
   pbr: PBRMaterial;
@@ -60,6 +91,15 @@ interface Slot {
   hasUvs: boolean;
   /** This slot's own copies of the textures it has drawn (each with its own scale), by key. */
   textures: Map<string, Texture>;
+}
+
+/** Resolves at the next task, without setTimeout's clamping of nested timers to 4 ms. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
+    channel.port2.postMessage(null);
+  });
 }
 
 class PageRenderer {
@@ -72,11 +112,14 @@ class PageRenderer {
   private readonly slots = new Map<string, Slot[]>();
   private lights: Light[] = [];
   private shadowGenerators: (ShadowGenerator | undefined)[] = [];
-  private lightSpecs: PageLight[] = [];
+  /** Kind (type and shadows) of each pool light. */
+  private lightKinds: string[] = [];
   private uploadError: string | undefined;
   private readonly gl: WebGL2RenderingContext;
   private readonly colorPixels: Uint8Array<ArrayBuffer>;
   private readonly idPixels: Uint8Array<ArrayBuffer>;
+  /** Made at the first job with a backdrop (scenes without one never draw it). */
+  private backdrop: { mesh: Mesh; gradient: ShaderMaterial; image: ShaderMaterial; textures: Map<string, Texture> } | undefined;
 
   constructor(private readonly init: PageInit, canvas: HTMLCanvasElement) {
     canvas.width = init.width;
@@ -145,12 +188,15 @@ class PageRenderer {
       this.prototypes.set(asset.key, mesh);
       this.slots.set(asset.key, []);
     }
+    // Trilinear without anisotropic filtering (Babylon's default level is 4): on llvmpipe, level 4
+    // cost ~15 ms of rasterizer time per 640x480 frame of textured table and objects, trilinear
+    // alone ~0; surfaces at grazing angles come out a little softer.
     // TriMesh v runs up from the image's bottom row: GL's t = 0 is the first row uploaded, so the
     // rows go up bottom first (invertY).
     const failed: PageInitResult['failedTextures'] = [];
     await Promise.all((this.init.textures ?? []).map((asset) => new Promise<void>((resolve) => {
       const texture: Texture = new Texture(asset.url, this.scene, false, true, Texture.TRILINEAR_SAMPLINGMODE,
-        () => { this.textures.set(asset.key, texture); resolve(); },
+        () => { texture.anisotropicFilteringLevel = 1; this.textures.set(asset.key, texture); resolve(); },
         (message) => { failed.push({ key: asset.key, error: message ?? 'unknown error' }); texture.dispose(); resolve(); });
     })));
     return failed;
@@ -194,8 +240,6 @@ class PageRenderer {
       // Otherwise Babylon draws with the previous shader while a changed one (a texture set or
       // cleared, a new scale) compiles, and isReady() says yes: a frame would depend on timing.
       pbr.allowShaderHotSwapping = false;
-      // Re-check the defines in whenReady() even when this render id checked them already.
-      pbr.checkReadyOnEveryCall = true;
       mesh.material = pbr;
       const idMaterial = new ShaderMaterial(`${key}-${list.length}-id`, this.scene, { vertex: 'instanceDepth', fragment: 'instanceDepth' }, {
         attributes: ['position'],
@@ -209,13 +253,27 @@ class PageRenderer {
     return list[index];
   }
 
-  /** Lights persist across frames while their types stay the same: shadow maps and shaders are reused. */
+  /**
+   * Lights persist across frames in a pool: a frame enables the ones it uses and disables the rest,
+   * so a changing light count reuses shadow maps and compiled shaders instead of making new ones
+   * (which costs a shader round trip per frame). The pool keeps the job's order: Babylon sums lights
+   * in the order of scene.lights, and a frame's bytes must not depend on which frames came before.
+   */
   private setLights(lights: PageLight[]): void {
-    const sameLayout = lights.length === this.lightSpecs.length && lights.every((l, i) => l.type === this.lightSpecs[i].type
-      && (l.type === 'hemispheric' || l.shadows === (this.lightSpecs[i] as { shadows: boolean }).shadows));
-    if (!sameLayout) {
+    const kind = (l: PageLight) => l.type === 'hemispheric' ? 'hemispheric' : `${l.type}:${l.shadows}`;
+    // Each job light takes the next free pool light of its kind; usable when that keeps the order.
+    let assignment: number[] | undefined = [];
+    let cursor = -1;
+    for (const spec of lights) {
+      const next = this.lightKinds.findIndex((k, i) => i > cursor && k === kind(spec));
+      if (next < 0) { assignment = undefined; break; }
+      assignment.push(next);
+      cursor = next;
+    }
+    if (!assignment) {
       for (const generator of this.shadowGenerators) generator?.dispose();
       for (const light of this.lights) light.dispose();
+      this.lightKinds = lights.map(kind);
       this.lights = lights.map((spec, i) => {
         if (spec.type === 'directional') {
           const light = new DirectionalLight(`light-${i}`, new Vector3(0, 0, -1), this.scene);
@@ -236,10 +294,12 @@ class PageRenderer {
         generator.normalBias = 0.02;
         return generator;
       });
+      assignment = lights.map((_, i) => i);
     }
-    this.lightSpecs = lights;
+    const used = new Set(assignment);
+    this.lights.forEach((light, i) => { if (light.isEnabled() !== used.has(i)) light.setEnabled(used.has(i)); });
     lights.forEach((spec, i) => {
-      const light = this.lights[i];
+      const light = this.lights[assignment[i]];
       if (spec.type === 'directional') {
         const directional = light as DirectionalLight;
         directional.direction.set(...spec.direction);
@@ -293,11 +353,76 @@ class PageRenderer {
 
   /** Babylon skips a mesh whose shaders are still compiling: a frame must wait for all of them. */
   private async whenReady(): Promise<void> {
-    const ready = () => this.scene.isReady(true) && this.enabledSlots().every((slot) => slot.idMaterial.isReady(slot.mesh, false));
+    // A material answers "ready" without looking when it was checked in the current render id (the
+    // last frame's): a new id makes it re-check its defines (a texture set, lights changed), as
+    // Babylon's own executeWhenReady does. Cheaper than checkReadyOnEveryCall, which re-checks at
+    // every draw of every pass.
+    const ready = () => {
+      this.scene.incrementRenderId();
+      return this.scene.isReady(true) && this.enabledSlots().every((slot) => slot.idMaterial.isReady(slot.mesh, false));
+    };
+    const started = performance.now();
     for (let i = 0; !ready(); i++) {
-      if (i > 2000) throw new Error('shaders did not compile within 20 s');
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (performance.now() - started > 20_000) throw new Error('shaders did not compile within 20 s');
+      // A shader from the cache is ready at the next task: yield without a timer's delay first.
+      await (i < 20 ? nextTask() : new Promise((resolve) => setTimeout(resolve, 10)));
     }
+  }
+
+  /** The job's backdrop on the quad behind everything, or none: an unknown or undecodable image shows the clear colour. */
+  private setBackdrop(backdrop: PageJob['backdrop']): void {
+    const shared = backdrop?.type === 'image' ? this.textures.get(backdrop.texture) : undefined;
+    if (!backdrop || (backdrop.type === 'image' && !shared)) {
+      this.backdrop?.mesh.setEnabled(false);
+      return;
+    }
+    if (!this.backdrop) {
+      const mesh = new Mesh('backdrop', this.scene);
+      const data = new VertexData();
+      data.positions = [-1, -1, 0, 1, -1, 0, 1, 1, 0, -1, 1, 0];
+      data.indices = [0, 1, 2, 0, 2, 3];
+      data.applyToMesh(mesh, false);
+      mesh.isPickable = false;
+      mesh.alwaysSelectAsActiveMesh = true;
+      const material = (fragment: string, uniforms: string[], samplers: string[]) => {
+        const m = new ShaderMaterial(`backdrop-${fragment}`, this.scene, { vertex: 'backdrop', fragment }, { attributes: ['position'], uniforms, samplers });
+        m.backFaceCulling = false;
+        m.disableDepthWrite = true;
+        m.depthFunction = Constants.LEQUAL;
+        m.setVector2('size', new Vector2(this.init.width, this.init.height));
+        return m;
+      };
+      this.backdrop = {
+        mesh,
+        gradient: material('backdropGradient', ['size', 'top', 'bottom', 'direction'], []),
+        image: material('backdropImage', ['size', 'crop'], ['image']),
+        textures: new Map(),
+      };
+    }
+    const { mesh, gradient, image, textures } = this.backdrop;
+    mesh.setEnabled(true);
+    if (backdrop.type === 'gradient') {
+      gradient.setVector3('top', new Vector3(...backdrop.top));
+      gradient.setVector3('bottom', new Vector3(...backdrop.bottom));
+      gradient.setVector2('direction', new Vector2(...backdrop.direction));
+      if (mesh.material !== gradient) mesh.material = gradient;
+      return;
+    }
+    // Its own copy, clamped at the edges (the materials' copies repeat).
+    let texture = textures.get(backdrop.texture);
+    if (!texture) {
+      texture = shared!.clone();
+      texture.wrapU = Texture.CLAMP_ADDRESSMODE;
+      texture.wrapV = Texture.CLAMP_ADDRESSMODE;
+      textures.set(backdrop.texture, texture);
+    }
+    // Cover: the image's shorter side (relative to the frame's aspect) fills the frame, the other is cropped evenly.
+    const { width, height } = shared!.getBaseSize();
+    const ratio = (width / height) / (this.init.width / this.init.height);
+    const [u, v] = ratio > 1 ? [1 / ratio, 1] : [1, ratio];
+    image.setTexture('image', texture);
+    image.setVector4('crop', new Vector4(u, v, (1 - u) / 2, (1 - v) / 2));
+    if (mesh.material !== image) mesh.material = image;
   }
 
   private enabledSlots(): Slot[] {
@@ -311,7 +436,10 @@ class PageRenderer {
     this.scene.clearColor = new Color4(job.clearColor[0], job.clearColor[1], job.clearColor[2], 1);
     this.setLights(job.lights);
     this.placeItems(job.items);
+    this.setBackdrop(job.backdrop);
+    const tr = performance.now();
     await this.whenReady();
+    const readyMs = performance.now() - tr;
     const gl = this.gl;
     const { width, height } = this.init;
     // Instance/depth pass into its own single-sample target, then the colour pass on the canvas.
@@ -331,7 +459,7 @@ class PageRenderer {
       (response) => { if (!response.ok) this.uploadError = `upload of frame ${frame} failed: HTTP ${response.status}`; },
       (error) => { this.uploadError = `upload of frame ${frame} failed: ${error}`; },
     );
-    return { renderMs: t1 - t0, readMs: t2 - t1, uploadMs: performance.now() - t2 };
+    return { renderMs: t1 - t0, readyMs, readMs: t2 - t1, uploadMs: performance.now() - t2 };
   }
 
   glRenderer(): string {
