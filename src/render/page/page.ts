@@ -296,8 +296,16 @@ class PageRenderer {
       });
       assignment = lights.map((_, i) => i);
     }
+    // An unused light without shadows stays on at intensity 0: it adds exact zeros, so the bytes are
+    // those of a frame without it, and enabling or disabling a light would mark every material's
+    // lights dirty (defines re-checked, another shader bound) at each change of the light count.
+    // An unused shadow caster is switched off: its shadow map would cost a pass over the scene.
     const used = new Set(assignment);
-    this.lights.forEach((light, i) => { if (light.isEnabled() !== used.has(i)) light.setEnabled(used.has(i)); });
+    this.lights.forEach((light, i) => {
+      const on = used.has(i) || !this.shadowGenerators[i];
+      if (light.isEnabled() !== on) light.setEnabled(on);
+      if (!used.has(i)) light.intensity = 0;
+    });
     lights.forEach((spec, i) => {
       const light = this.lights[assignment[i]];
       if (spec.type === 'directional') {
