@@ -5,7 +5,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
 import { loadMeshFile } from '../../src/geometry/mesh-files.js';
 import { rendererTextures, sampleSettledFrame } from '../../src/pipeline/scene-setup.js';
 import { frameToPageJob } from '../../src/render/job.js';
@@ -15,6 +14,7 @@ import type { Material } from '../../src/scene/frame.js';
 import { loadScene, parseScene } from '../../src/scene/load.js';
 import { buildCatalog, renderModels } from '../../src/scene/models.js';
 import { materialSpec } from '../../src/scene/schema.js';
+import { sceneLoadError } from '../scene/scene-errors.js';
 
 const SCENE = `image: { width: 160, height: 120 }
 camera:
@@ -53,17 +53,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function loadError(text: string): string {
-  const file = join(dir, 'bad.yaml');
-  writeFileSync(file, text);
-  try {
-    loadScene(file);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the scene to fail');
-}
+const loadError = (text: string): string => sceneLoadError(dir, text);
 
 describe('texture folders in scene files', () => {
   it('lists the images of each folder, sorted, keyed relative to the scene file', () => {

@@ -5,9 +5,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
 import { loadScene } from '../../src/scene/load.js';
 import { backgroundSpec } from '../../src/scene/schema.js';
+import { sceneLoadError } from './scene-errors.js';
 
 const scene = (background: string) => `image: { width: 160, height: 120 }
 camera:
@@ -38,17 +38,7 @@ function load(text: string, name = 'scene.yaml') {
   return loadScene(file);
 }
 
-function loadError(text: string): string {
-  const file = join(dir, 'bad.yaml');
-  writeFileSync(file, text);
-  try {
-    loadScene(file);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the scene to fail');
-}
+const loadError = (text: string): string => sceneLoadError(dir, text);
 
 describe('the background block', () => {
   it('keeps `{ color: [r, g, b] }` and the default exactly as they were: a colour and nothing else', () => {
