@@ -7,19 +7,25 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../worker-thread.js';
 import type { SensorEffects } from './sensor.js';
 
+export interface SensedImage {
+  rgb: Uint8Array;
+  /** Time the worker spent applying the effects (ms). */
+  ms: number;
+}
+
 export class SensorWorker {
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (rgb: Uint8Array) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (result: SensedImage) => void; reject: (error: Error) => void }>();
   private readonly worker: Worker;
   private failed: Error | undefined;
 
   constructor() {
     this.worker = startWorker(new URL('./sensor-worker.js', import.meta.url), new URL('./sensor-worker.ts', import.meta.url), null);
-    this.worker.on('message', (reply: { id: number; rgb?: ArrayBuffer; error?: string }) => {
+    this.worker.on('message', (reply: { id: number; rgb?: ArrayBuffer; ms?: number; error?: string }) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
       this.pending.delete(reply.id);
-      if (reply.rgb) waiting.resolve(new Uint8Array(reply.rgb));
+      if (reply.rgb) waiting.resolve({ rgb: new Uint8Array(reply.rgb), ms: reply.ms ?? 0 });
       else waiting.reject(new Error(`sensor worker: ${reply.error}`));
     });
     const fail = (error: Error) => {
@@ -31,12 +37,12 @@ export class SensorWorker {
     this.worker.on('exit', (code) => { if (this.pending.size) fail(new Error(`sensor worker exited (code ${code})`)); });
   }
 
-  /** The frame's colour image with its effects (a new buffer; `rgb` is left as it is). */
-  apply(rgb: Uint8Array, width: number, height: number, effects: SensorEffects, noiseSeed: (string | number)[]): Promise<Uint8Array> {
+  /** The frame's colour image with its effects (a new buffer; `rgb` is left as it is), and the worker's time on it. */
+  apply(rgb: Uint8Array, width: number, height: number, effects: SensorEffects, noiseSeed: (string | number)[]): Promise<SensedImage> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     const buffer = rgb.slice().buffer;
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<SensedImage>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, rgb: buffer, width, height, effects, noiseSeed }, [buffer]);
     });

@@ -19,6 +19,7 @@ import { labelIds, refineRunInfo, refineSettings, type RefineOptions } from '../
 import { RefineWorker } from '../refine/refine-pool.js';
 import { renderModels } from '../scene/models.js';
 import { BopWriter, type Format } from '../writers/bop.js';
+import { appendRunLog, StageClock } from '../writers/run-log.js';
 import { prepareScene, rendererMeshes, rendererTextures, sampleSettledFrame } from './scene-setup.js';
 
 export { prepareScene, rendererMeshes, resizeScene, sampleSettledFrame } from './scene-setup.js';
@@ -77,7 +78,7 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     scene: basename(scene.path),
     classes: spec.objects.filter((c) => c.labeled).map((c) => c.class),
     robots: catalog.robots.map(({ model }) => ({ name: model.name, keypoints: model.keypoints.map((k) => k.name), skeleton: model.skeleton })),
-    models: catalog.models.map((m) => ({ obj_id: m.objId, key: m.key, class: m.className })),
+    models: catalog.models.map((m) => ({ obj_id: m.objId, key: m.key, class: m.className, ...(m.source !== undefined ? { file: m.source } : {}) })),
     width: spec.image.width,
     height: spec.image.height,
   };
@@ -113,6 +114,8 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
   const sensor = Object.values(spec.sensor).some((block) => block !== undefined) ? new SensorWorker() : undefined;
   const models = renderModels(catalog);
   const end = start + options.frames;
+  const clock = new StageClock();
+  const startedAt = new Date().toISOString();
   const started = performance.now();
   let done = 0;
   const queue: Promise<void>[] = [];
@@ -123,21 +126,36 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
     const inFlight = Math.max(1, options.inFlight ?? 4);
     for (let index = start; index < end; index++) {
       if (options.signal?.aborted) break;
+      const sampling = performance.now();
       const frame = sampleSettledFrame(spec, catalog, seed, index);
+      const submitted = performance.now();
+      clock.add('sample_settle', submitted - sampling);
       const written = renderer.render(frameToPageJob(frame, models)).then(async (pixels) => {
+        clock.add('render', performance.now() - submitted);
+        const labelling = performance.now();
         const images = decodePixels(pixels, spec.image.width, spec.image.height);
         // The camera's sensor, after the optics: only the colour image changes, labels never do,
         // so the effects run on their own thread while the labels are computed.
         const sensed = sensor && !noSensorEffects(frame.sensor) ? sensor.apply(images.rgb, images.width, images.height, frame.sensor, [seed, frame.index, 'sensor-noise']) : undefined;
         const labels = computeObjectLabels(frame, catalog, images);
-        if (sensed) images.rgb = await sensed;
+        const robotLabels = computeRobotLabels(frame, images, labels);
+        clock.add('labels', performance.now() - labelling);
+        if (sensed) {
+          const result = await sensed;
+          images.rgb = result.rgb;
+          clock.add('sensor', result.ms);
+        }
         const refined = refiner ? await refiner.refine(frame.index, images.rgb, labelIds(images.ids), images.width, images.height) : undefined;
         if (refined) {
           refineStats.frames++;
           refineStats.flagged += refined.record.flagged ? 1 : 0;
           refineStats.ms += refined.ms;
+          clock.add('refine', refined.ms);
         }
-        await writer.writeFrame(frame, images, labels, computeRobotLabels(frame, images, labels), refined);
+        const writing = performance.now();
+        await writer.writeFrame(frame, images, labels, robotLabels, refined);
+        clock.add('write', performance.now() - writing);
+        clock.frameDone();
         done++;
         options.onFrame?.(done, options.frames);
       });
@@ -161,23 +179,31 @@ export async function renderDataset(options: RenderDatasetOptions): Promise<Rend
   await refiner?.close();
   await writer.finish();
   const seconds = (performance.now() - started) / 1000;
-  return {
+  const refine = refiner && refineRun
+    ? {
+        model: refineRun.model,
+        kind: refiner.info.kind,
+        execution_provider: refiner.info.executionProvider,
+        frames: refineStats.frames,
+        flagged: refineStats.flagged,
+        ms_per_frame: refineStats.frames ? Number((refineStats.ms / refineStats.frames).toFixed(1)) : 0,
+      }
+    : undefined;
+  const summary: RenderSummary = {
     frames: done,
     seconds: Number(seconds.toFixed(3)),
     frames_per_second: Number((done / seconds).toFixed(2)),
     out: resolve(options.out),
     gl_renderer: renderer.glRenderer,
-    ...(refiner && refineRun
-      ? {
-          refine: {
-            model: refineRun.model,
-            kind: refiner.info.kind,
-            execution_provider: refiner.info.executionProvider,
-            frames: refineStats.frames,
-            flagged: refineStats.flagged,
-            ms_per_frame: refineStats.frames ? Number((refineStats.ms / refineStats.frames).toFixed(1)) : 0,
-          },
-        }
-      : {}),
+    ...(refine ? { refine } : {}),
   };
+  if (done > 0) {
+    await appendRunLog(options.out, {
+      started_at: startedAt, seconds: summary.seconds, frames: done, first_frame: start, seed,
+      width: spec.image.width, height: spec.image.height, frames_per_second: summary.frames_per_second,
+      gl_renderer: renderer.glRenderer, stage_ms: clock.means(),
+      ...(refine ? { refine: { model: refine.model, execution_provider: refine.execution_provider, frames: refine.frames, flagged: refine.flagged, ms_per_frame: refine.ms_per_frame } } : {}),
+    });
+  }
+  return summary;
 }

@@ -72,6 +72,17 @@ describe('shipped scenes', () => {
     for (const gts of ds.sceneGt(0).values()) expect(gts.length).toBeGreaterThan(0);
   });
 
+  it.each(SCENES)('%s: the run log has the run, with time in every stage it used', (name) => {
+    const runs = JSON.parse(readFileSync(join(datasets.get(name)!.root, 'robosynth_runs.json'), 'utf8')) as { runs: { frames: number; width: number; stage_ms: Record<string, number> }[] };
+    expect(runs.runs).toHaveLength(1);
+    const [run] = runs.runs;
+    expect([run.frames, run.width]).toEqual([2, 320]);
+    for (const stage of ['sample_settle', 'render', 'labels', 'write']) expect(run.stage_ms[stage]).toBeGreaterThan(0);
+    // Only the randomized tabletop has a sensor block.
+    expect(run.stage_ms.sensor > 0).toBe(name === 'tabletop-randomized');
+    expect(run.stage_ms.refine).toBe(0);
+  });
+
   it.each(SCENES)('%s: only object classes are labeled, never the support or its walls', (name) => {
     const ds = datasets.get(name)!;
     const scene = sceneFile(name);
