@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionProvider } from '../refine/onnx.js';
 import { inspectDataset } from '../inspect/overlay.js';
+import { startPreview } from '../preview/server.js';
 import { refineDataset } from '../refine/refine-dataset.js';
 import { loadRobotUrdf } from '../robot/robot-model.js';
 import { loadUrdf } from '../robot/urdf.js';
@@ -209,6 +210,26 @@ export function buildProgram(): Command {
     .action(async (dataset: string, opts: { frames?: number[]; out?: string }) => {
       const written = await inspectDataset({ dataset, frames: opts.frames, out: opts.out });
       process.stdout.write(JSON.stringify({ overlays: written.length, files: written }) + '\n');
+    });
+
+  program
+    .command('preview')
+    .description('serve a page on localhost that renders the scene live as you change the seed and frame, with masks on top (the batch\'s own sampling and renderer); edits to the scene file show on save')
+    .argument('<scene>', 'scene file (YAML or JSON)')
+    .option('--port <n>', 'port to listen on (0: any free port)', integer('--port', 0), 8700)
+    .option('--host <addr>', 'address to listen on (default: this machine only)', '127.0.0.1')
+    .option('--seed <s>', 'seed the page opens with', integer('--seed', 0), 0)
+    .option('--width <w>', 'image width (intrinsics are scaled)', integer('--width', 16))
+    .option('--height <h>', 'image height (intrinsics are scaled)', integer('--height', 16))
+    .action(async (scene: string, opts: { port: number; host: string; seed: number; width?: number; height?: number }) => {
+      const server = await startPreview({ scene, ...opts });
+      process.stderr.write(`robosynth preview: open ${server.url} (Ctrl-C to stop)\n`);
+      process.stdout.write(JSON.stringify({ url: server.url }) + '\n');
+      await new Promise<void>((done) => {
+        const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); void server.close().then(done); };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
     });
 
   program

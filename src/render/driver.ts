@@ -2,15 +2,13 @@
  * The Node side of the renderer: serves the page and the meshes on loopback, hands the page
  * one job at a time and receives its pixels as a binary POST body (never base64 or JSON).
  */
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { extname } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { bundle } from '../bundle.js';
 import type { Page } from 'puppeteer';
 import type { TriMesh } from '../geometry/types.js';
 import { launchBrowser, type GlBackend, type LaunchedBrowser } from './browser.js';
-import { encodeMeshAsset, type PageInit, type PageInitResult, type PageJob, type PageTimings } from './protocol.js';
+import { loadPageAssets, pageInit, send, servePageAssets, WITHOUT_TEXTURE, type PageAssets } from './page-assets.js';
+import type { PageInitResult, PageJob, PageTimings } from './protocol.js';
 
 export interface RendererOptions {
   width: number;
@@ -34,11 +32,6 @@ export interface RendererOptions {
 }
 
 type Settings = Required<Omit<RendererOptions, 'log' | 'textures' | 'warn'>>;
-
-/** What a texture that cannot be loaded becomes, as the warnings say. */
-const WITHOUT_TEXTURE = 'drawn untextured (a background image: the background colour)';
-
-const TEXTURE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
 
 /** Pixels of one frame, rows bottom-up as GL reads them. */
 export interface RenderedPixels {
@@ -67,28 +60,8 @@ export class Renderer {
       samples: options.samples ?? 4, shadowMapSize: options.shadowMapSize ?? 1024, width: options.width, height: options.height,
     };
     const warn = options.warn ?? ((message: string) => { process.stderr.write(`robosynth: warning: ${message}\n`); });
-    const script = await bundle('render/page/page.ts');
-    const assets = new Map<string, Buffer>();
-    for (const [key, mesh] of meshes) assets.set(key, encodeMeshAsset(mesh.positions, mesh.normals, mesh.indices, mesh.uvs));
-    // Texture files by their URL name (index and extension); one that cannot be read is left out.
-    const textures = new Map<string, { type: string; bytes: Buffer }>();
-    const textureAssets: NonNullable<PageInit['textures']> = [];
-    const textureFiles = new Map<string, string>();
-    for (const [key, file] of options.textures ?? []) {
-      const ext = extname(file).toLowerCase();
-      const type = TEXTURE_TYPES[ext];
-      if (!type) { warn(`texture "${file}": not a PNG or JPEG file; ${WITHOUT_TEXTURE}`); continue; }
-      const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-        warn(`texture "${file}": cannot read it (${error.code ?? String(error)}); ${WITHOUT_TEXTURE}`);
-        return undefined;
-      });
-      if (!bytes) continue;
-      const name = `${textures.size}${ext}`;
-      textures.set(name, { type, bytes });
-      textureFiles.set(key, file);
-      textureAssets.push({ key, url: `/texture/${name}` });
-    }
-    const routes = { script, assets, textures, upload: (_frame: number, _body: Buffer) => {} };
+    const assets = await loadPageAssets(meshes, options.textures, warn);
+    const routes: Routes = { assets, upload: (_frame: number, _body: Buffer) => {} };
     const server = createServer((request, response) => serve(routes, request, response));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -103,17 +76,10 @@ export class Renderer {
         page.on('pageerror', (error) => pageErrors.push(String(error)));
         await page.setViewport({ width: settings.width, height: settings.height, deviceScaleFactor: 1 });
         await page.goto(`${baseUrl}/`, { waitUntil: 'load' });
-        const init: PageInit = {
-          width: settings.width,
-          height: settings.height,
-          samples: settings.samples,
-          shadowMapSize: settings.shadowMapSize,
-          meshes: [...meshes.keys()].map((key) => ({ key, url: `${baseUrl}/mesh/${encodeURIComponent(key)}` })),
-          textures: textureAssets.map(({ key, url }) => ({ key, url: `${baseUrl}${url}` })),
-        };
+        const init = pageInit(assets, baseUrl, settings);
         const { glRenderer, failedTextures }: PageInitResult = await page.evaluate((i) => window.robosynth.init(i), init);
         if (pageErrors.length) throw new Error(pageErrors.join('; '));
-        for (const { key, error } of failedTextures) warn(`texture "${textureFiles.get(key) ?? key}": the browser cannot decode it (${error}); ${WITHOUT_TEXTURE}`);
+        for (const { key, error } of failedTextures) warn(`texture "${assets.textureFiles.get(key) ?? key}": the browser cannot decode it (${error}); ${WITHOUT_TEXTURE}`);
         options.log?.(`WebGL: ${glRenderer} (backend ${backend})`);
         const renderer = new Renderer(server, baseUrl, launched, page, settings, glRenderer);
         routes.upload = (frame, body) => renderer.receive(frame, body);
@@ -168,43 +134,33 @@ export class Renderer {
 }
 
 interface Routes {
-  script: string;
-  assets: Map<string, Buffer>;
-  textures: Map<string, { type: string; bytes: Buffer }>;
+  assets: PageAssets;
   upload: (frame: number, body: Buffer) => void;
 }
 
 function serve(routes: Routes, request: IncomingMessage, response: ServerResponse): void {
   const url = request.url ?? '/';
-  const send = (status: number, type: string, body: string | Buffer) => {
-    response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-    response.end(body);
-  };
-  if (request.method === 'GET' && url === '/') return send(200, 'text/html', PAGE_HTML);
-  if (request.method === 'GET' && url === '/page.js') return send(200, 'text/javascript', routes.script);
-  if (request.method === 'GET' && url.startsWith('/mesh/')) {
-    const asset = routes.assets.get(decodeURIComponent(url.slice('/mesh/'.length)));
-    return asset ? send(200, 'application/octet-stream', asset) : send(404, 'text/plain', 'no such mesh');
-  }
-  if (request.method === 'GET' && url.startsWith('/texture/')) {
-    const texture = routes.textures.get(url.slice('/texture/'.length));
-    return texture ? send(200, texture.type, texture.bytes) : send(404, 'text/plain', 'no such texture');
-  }
+  if (request.method === 'GET' && url === '/') return send(response, 200, 'text/html', PAGE_HTML);
+  if (servePageAssets(routes.assets, request, response)) return;
   if (request.method === 'POST' && url.startsWith('/pixels/')) {
     const frame = Number(url.slice('/pixels/'.length));
-    // The page always sends a Content-Length: receive straight into one buffer of that size.
-    const length = Number(request.headers['content-length'] ?? 0);
-    const body = Buffer.allocUnsafe(length);
-    let received = 0;
-    request.on('data', (chunk: Buffer) => {
-      if (received + chunk.length <= length) chunk.copy(body, received);
-      received += chunk.length;
-    });
-    request.on('end', () => {
-      routes.upload(frame, received === length ? body : Buffer.alloc(0));
-      send(200, 'text/plain', 'ok');
+    receiveBody(request, (body) => {
+      routes.upload(frame, body);
+      send(response, 200, 'text/plain', 'ok');
     });
     return;
   }
-  send(404, 'text/plain', 'not found');
+  send(response, 404, 'text/plain', 'not found');
+}
+
+/** A request body into one buffer of its Content-Length (the page always sends one); empty if the length was wrong. */
+export function receiveBody(request: IncomingMessage, done: (body: Buffer) => void): void {
+  const length = Number(request.headers['content-length'] ?? 0);
+  const body = Buffer.allocUnsafe(length);
+  let received = 0;
+  request.on('data', (chunk: Buffer) => {
+    if (received + chunk.length <= length) chunk.copy(body, received);
+    received += chunk.length;
+  });
+  request.on('end', () => done(received === length ? body : Buffer.alloc(0)));
 }

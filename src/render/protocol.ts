@@ -101,7 +101,10 @@ export interface PageJob {
   backdrop?: PageBackdrop;
   lights: PageLight[];
   items: PageItem[];
-  /** Where the page POSTs the pixels (binary body: colour RGBA8 then instance/depth RGBA8, both bottom-up). */
+  /**
+   * Where the page POSTs the pixels (binary body: colour RGBA8 then instance/depth RGBA8, both
+   * bottom-up); empty: they stay in the page, for window.robosynth.lastPixels() (the preview).
+   */
   uploadUrl: string;
 }
 

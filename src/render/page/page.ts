@@ -460,14 +460,21 @@ class PageRenderer {
     gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, this.idPixels);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     const t2 = performance.now();
-    // Blob copies the pixels, so the next frame can render while this upload is in flight.
-    const body = new Blob([this.colorPixels, this.idPixels]);
-    const frame = job.frame;
-    fetch(job.uploadUrl, { method: 'POST', body }).then(
-      (response) => { if (!response.ok) this.uploadError = `upload of frame ${frame} failed: HTTP ${response.status}`; },
-      (error) => { this.uploadError = `upload of frame ${frame} failed: ${error}`; },
-    );
+    if (job.uploadUrl) {
+      // Blob copies the pixels, so the next frame can render while this upload is in flight.
+      const body = new Blob([this.colorPixels, this.idPixels]);
+      const frame = job.frame;
+      fetch(job.uploadUrl, { method: 'POST', body }).then(
+        (response) => { if (!response.ok) this.uploadError = `upload of frame ${frame} failed: HTTP ${response.status}`; },
+        (error) => { this.uploadError = `upload of frame ${frame} failed: ${error}`; },
+      );
+    }
     return { renderMs: t1 - t0, readyMs, readMs: t2 - t1, uploadMs: performance.now() - t2 };
+  }
+
+  /** The last frame's pixels as read (rows bottom-up): colour RGBA8 and instance/depth RGBA8. */
+  lastPixels(): { color: Uint8Array; instanceDepth: Uint8Array } {
+    return { color: this.colorPixels, instanceDepth: this.idPixels };
   }
 
   glRenderer(): string {
@@ -482,6 +489,7 @@ declare global {
     robosynth: {
       init(init: PageInit): Promise<PageInitResult>;
       render(job: PageJob): Promise<PageTimings>;
+      lastPixels(): { color: Uint8Array; instanceDepth: Uint8Array };
     };
   }
 }
@@ -497,5 +505,9 @@ window.robosynth = {
   render(job: PageJob): Promise<PageTimings> {
     if (!renderer) throw new Error('render before init');
     return renderer.render(job);
+  },
+  lastPixels() {
+    if (!renderer) throw new Error('lastPixels before init');
+    return renderer.lastPixels();
   },
 };
