@@ -4,18 +4,24 @@
  * expected, in one message.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { MESH_EXTENSIONS } from '../geometry/mesh-parts.js';
 import { sceneSchema, type SceneSpec } from './schema.js';
 
 export interface LoadedScene {
   /** Absolute path of the scene file. */
   path: string;
   spec: SceneSpec;
-  /** Mesh files of the object classes, resolved against the scene file's folder (by class index). */
+  /** Mesh files of the `mesh.file` object classes, resolved against the scene file's folder (by class index). */
   meshFiles: Map<number, string>;
+  /**
+   * The models of the `mesh.folder` object classes (by class index), in name order: each mesh
+   * file of the folder, and the model.urdf of each subfolder that has one (absolute paths).
+   */
+  meshFolders: Map<number, string[]>;
   /** The images of every material's texture folder (objects, support, robots) and of the background's image folder. */
   textures: SceneTextures;
 }
@@ -48,13 +54,9 @@ function resolveTextures(spec: SceneSpec, base: string, where: (path: Path) => s
   for (const { fieldPath, folder } of folders) {
     if (folder === undefined || textures.folders.has(folder)) continue;
     const absolute = resolve(base, folder);
-    const prefix = `${where(fieldPath)}: ${formatPath(fieldPath)}`;
-    if (!existsSync(absolute) || !statSync(absolute).isDirectory()) throw new UserError(`${prefix}: no such folder ${absolute}`);
-    // Sorted by code unit (not locale), so every machine draws the same image for the same frame.
-    const names = readdirSync(absolute).filter((name) => IMAGE_FILE.test(name) && statSync(join(absolute, name)).isFile()).sort();
-    if (names.length === 0) throw new UserError(`${prefix}: the folder ${absolute} holds no .png, .jpg or .jpeg images`);
-    const keys = names.map((name) => {
-      const file = join(absolute, name);
+    const images = listFolder(absolute, `${where(fieldPath)}: ${formatPath(fieldPath)}`, 'no .png, .jpg or .jpeg images',
+      (name, path) => (IMAGE_FILE.test(name) && statSync(path).isFile() ? path : undefined));
+    const keys = images.map((file) => {
       const key = relative(base, file).split(sep).join('/');
       textures.files.set(key, file);
       return key;
@@ -62,6 +64,39 @@ function resolveTextures(spec: SceneSpec, base: string, where: (path: Path) => s
     textures.folders.set(folder, keys);
   }
   return textures;
+}
+
+/**
+ * What `pick` makes of the entries of the folder `absolute` (a path, or undefined to skip the
+ * entry), in name order: sorted by code unit, not locale, so every machine lists them alike and
+ * draws the same entry for the same frame. A missing folder, or one where `pick` takes nothing,
+ * is a UserError starting with `prefix` (the file, line and field) that says the folder holds
+ * `none`.
+ */
+function listFolder(absolute: string, prefix: string, none: string, pick: (name: string, path: string) => string | undefined): string[] {
+  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) throw new UserError(`${prefix}: no such folder ${absolute}`);
+  const entries = readdirSync(absolute).sort().flatMap((name) => pick(name, join(absolute, name)) ?? []);
+  if (entries.length === 0) throw new UserError(`${prefix}: the folder ${absolute} holds ${none}`);
+  return entries;
+}
+
+/** Whether `mesh.file` takes the file, by extension: a mesh format, or an object's .urdf (YCB style). */
+const isMeshFile = (path: string) => [...MESH_EXTENSIONS, '.urdf'].includes(extname(path).toLowerCase());
+
+/**
+ * The models of a `mesh.folder` (see the schema): every mesh file, and every subfolder's
+ * model.urdf (a YCB-style object folder). Hidden entries (.name) and ones that cannot be read (a
+ * broken link) are skipped.
+ */
+function listMeshFolder(absolute: string, prefix: string): string[] {
+  const none = `no mesh files (${MESH_EXTENSIONS.join(', ')}) and no subfolders with a model.urdf`;
+  return listFolder(absolute, prefix, none, (name, path) => {
+    if (name.startsWith('.')) return undefined; // hidden, such as macOS's ._name.obj resource forks
+    const entry = statSync(path, { throwIfNoEntry: false });
+    if (entry?.isFile()) return MESH_EXTENSIONS.includes(extname(name).toLowerCase()) ? path : undefined;
+    const urdf = join(path, 'model.urdf');
+    return entry?.isDirectory() && statSync(urdf, { throwIfNoEntry: false })?.isFile() ? urdf : undefined;
+  });
 }
 
 type Path = (string | number)[];
@@ -288,12 +323,17 @@ export function parseScene(text: string, file: string): LoadedScene {
   const spec = result.data;
   const base = dirname(resolve(file));
   const meshFiles = new Map<number, string>();
+  const meshFolders = new Map<number, string[]>();
   spec.objects.forEach((cls, index) => {
     if (!cls.mesh) return;
-    const meshPath = resolve(base, cls.mesh.file);
-    const where = `${at(file, lineOf(doc, counter, ['objects', index, 'mesh', 'file']))}: objects[${index}].mesh.file`;
-    if (!/\.(gltf|glb|obj|stl|dae|ply|urdf)$/i.test(meshPath)) throw new UserError(`${where}: expected a .gltf, .glb, .obj, .stl, .dae or .ply file, or an object's .urdf (YCB style), got ${meshPath}`);
-    if (!existsSync(meshPath) || !statSync(meshPath).isFile()) throw new UserError(`${where}: no such file ${meshPath}`);
+    const field = (key: string) => `${at(file, lineOf(doc, counter, ['objects', index, 'mesh', key]))}: objects[${index}].mesh.${key}`;
+    if (cls.mesh.folder !== undefined) {
+      meshFolders.set(index, listMeshFolder(resolve(base, cls.mesh.folder), field('folder')));
+      return;
+    }
+    const meshPath = resolve(base, cls.mesh.file!);
+    if (!isMeshFile(meshPath)) throw new UserError(`${field('file')}: expected a .gltf, .glb, .obj, .stl, .dae or .ply file, or an object's .urdf (YCB style), got ${meshPath}`);
+    if (!existsSync(meshPath) || !statSync(meshPath).isFile()) throw new UserError(`${field('file')}: no such file ${meshPath}`);
     meshFiles.set(index, meshPath);
   });
   const classes = new Map<string, number>();
@@ -306,7 +346,7 @@ export function parseScene(text: string, file: string): LoadedScene {
     classes.set(cls.class, index);
   });
   const textures = resolveTextures(spec, base, (path) => at(file, lineOf(doc, counter, path)));
-  return { path: resolve(file), spec, meshFiles, textures };
+  return { path: resolve(file), spec, meshFiles, meshFolders, textures };
 }
 
 export function loadScene(file: string): LoadedScene {

@@ -1,15 +1,17 @@
 /**
- * The model catalog of a scene: every labeled model (one per procedural variant or mesh class),
+ * The model catalog of a scene: every labeled model (one per procedural variant or mesh file),
  * each with its BOP obj_id, render mesh and collision shape. Built once per batch.
  *
  * A mesh class's `mesh.file` is a mesh file (the convex hull of the mesh collides) or a one-link
  * object URDF as YCB object folders have (geometry/object-asset.ts: the <visual> meshes are drawn
- * and labeled, the <collision> meshes collide as one convex hull per piece).
+ * and labeled, the <collision> meshes collide as one convex hull per piece). A `mesh.folder` class
+ * has one model per file of the folder (LoadedScene.meshFolders), numbered like procedural variants.
  *
  * Procedural sizes are drawn from a stream keyed by the class name and variant only — not the
  * seed — so every seed of a scene shares the same models and datasets rendered with different
  * seeds can be merged.
  */
+import { dirname, relative, sep } from 'node:path';
 import { boundingRadius, meshBounds } from '../geometry/mesh-ops.js';
 import { collisionRadius, isUrdfFile, loadObjectUrdf } from '../geometry/object-asset.js';
 import type { MeshPart } from '../geometry/mesh-parts.js';
@@ -32,6 +34,8 @@ export interface Model {
   variant: number;
   /** Unique key for the renderer and writers. */
   key: string;
+  /** A `mesh.folder` class's model: its file, relative to the scene file ('/'-separated). */
+  source?: string;
   mesh: TriMesh;
   /** Drop shape of an object class; robot links collide through their robot's colliders instead. */
   collision?: CollisionShape;
@@ -142,7 +146,9 @@ export async function buildCatalog(
   const byClass: Model[][] = [];
   for (const [classIndex, cls] of scene.spec.objects.entries()) {
     const list: Model[] = [];
-    const variants = cls.mesh ? 1 : cls.variants;
+    // A mesh class has one model per file: its `file`, or each of its `folder`'s.
+    const files = cls.mesh ? (scene.meshFolders.get(classIndex) ?? [scene.meshFiles.get(classIndex)!]) : undefined;
+    const variants = files ? files.length : cls.variants;
     for (let variant = 0; variant < variants; variant++) {
       const rng = new Rng('model', cls.class, variant);
       let mesh: TriMesh;
@@ -163,7 +169,7 @@ export async function buildCatalog(
         mesh = sphereMesh(radius);
         collision = { type: 'sphere', radius };
       } else {
-        const file = scene.meshFiles.get(classIndex)!;
+        const file = files![variant];
         const { unit, up, scale } = cls.mesh!;
         const options = { unit, up, scale, warn: (w: string) => warn(`object class "${cls.class}": ${w}`) };
         if (isUrdfFile(file)) {
@@ -191,6 +197,7 @@ export async function buildCatalog(
         collision,
         ...radiusOf(mesh, collisionPieces),
       };
+      if (cls.mesh?.folder !== undefined) model.source = relative(dirname(scene.path), files![variant]).split(sep).join('/');
       // A textured mesh is drawn part by part, each with its texture (times the class's colour).
       if (textured) model.parts = textured.map((part, p) => ({ key: `${model.key}#part${p}`, mesh: part.mesh, texture: part.texture }));
       (cls.labeled ? models : distractors).push(model);

@@ -62,11 +62,16 @@ const shapeFields = {
   cylinder: z.strictObject({ radius: range(1e-4), height: range(1e-4) }).describe('axis along the model Z'),
   sphere: z.strictObject({ radius: range(1e-4) }),
   mesh: z.strictObject({
-    file: z.string().min(1).describe('glTF/GLB, OBJ (+MTL), STL, Collada (DAE) or PLY (BOP models: unit mm), or a YCB-style object model.urdf (visual mesh drawn, collision mesh as convex parts), relative to the scene file'),
+    file: z.string().min(1).optional().describe('glTF/GLB, OBJ (+MTL), STL, Collada (DAE) or PLY (BOP models: unit mm), or a YCB-style object model.urdf (visual mesh drawn, collision mesh as convex parts), relative to the scene file'),
+    folder: z.string().min(1).optional().describe('instead of `file`: a folder, relative to the scene file, whose .obj, .stl, .ply, .gltf, .glb and .dae files and subfolders holding a model.urdf (YCB style) are each one model of the class (its own obj_id when labeled), in name order; every instance draws one of them uniformly. Hidden files, other files and deeper subfolders are ignored; `unit`, `up` and `scale` apply to every model'),
     unit: z.enum(['m', 'cm', 'mm']).default('m'),
     up: z.enum(['z', 'y']).default('z').describe('the axis that is up in the file (glTF is y-up)'),
     scale: positive.default(1),
-  }),
+  }).superRefine((value, ctx) => {
+    if ((value.file === undefined) === (value.folder === undefined)) {
+      ctx.addIssue({ code: 'custom', message: `expected exactly one of file or folder, got ${value.file === undefined ? 'neither' : 'both'}` });
+    }
+  }).describe('a mesh file, or a folder of them: exactly one of `file` and `folder`'),
 };
 
 export const objectClass = z.strictObject({

@@ -105,7 +105,8 @@ export interface DatasetIdentity {
   classes: string[];
   /** Robots: COCO keypoint categories after the object classes. */
   robots: { name: string; keypoints: string[]; skeleton: [number, number][] }[];
-  models: { obj_id: number; key: string; class: string }[];
+  /** `file`: a `mesh.folder` model's file, relative to the scene file. */
+  models: { obj_id: number; key: string; class: string; file?: string }[];
   width: number;
   height: number;
 }
@@ -144,7 +145,8 @@ export class BopWriter {
     ];
     const info: Record<string, unknown> = {};
     for (const model of this.catalog.models) {
-      const ply = encodePly(model.mesh, { scale: 1000, comment: `robosynth model ${model.key} (class ${model.className}), millimetres` });
+      const from = model.source !== undefined ? `, from ${model.source}` : '';
+      const ply = encodePly(model.mesh, { scale: 1000, comment: `robosynth model ${model.key} (class ${model.className}${from}), millimetres` });
       files.push({ path: join(this.root, 'models', `obj_${pad(model.objId)}.ply`), data: ply });
       const mm = model.mesh.positions.map((v) => v * 1000);
       info[String(model.objId)] = { ...computeModelInfo(mm), ...bopSymmetries(this.classSymmetries[model.classIndex]) };

@@ -69,7 +69,7 @@ function backgroundPixels(im: number): [number, number][] {
   return out;
 }
 
-/** Every label file of a dataset (everything but the colour images, the frame records and the run's own summary), by path. */
+/** Every label file of a dataset (everything but the colour images, the frame records, the run's own summary and its timings), by path. */
 function labelFiles(name: string): Map<string, Buffer> {
   const root = runs.get(name)!.ds.root;
   const files = new Map<string, Buffer>();
@@ -78,7 +78,7 @@ function labelFiles(name: string): Map<string, Buffer> {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
         if (entry.name !== 'rgb' && entry.name !== '.frames') walk(path);
-      } else if (entry.name !== 'robosynth.json') files.set(relative(root, path), readFileSync(path));
+      } else if (entry.name !== 'robosynth.json' && entry.name !== 'robosynth_runs.json') files.set(relative(root, path), readFileSync(path));
     }
   };
   walk(root);

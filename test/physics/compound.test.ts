@@ -158,7 +158,7 @@ describe('YCB objects dropped with their collision pieces', () => {
         { ...meshClass, class: 'mustard', mesh: { file: 'model.urdf', ...M }, count: 2, orientation: 'upright' as const },
       ],
     };
-    const scene = { path: base.path, spec, meshFiles: new Map([[0, join(YCB, 'YcbBanana', 'model.urdf')], [1, join(YCB, 'YcbMustardBottle', 'model.urdf')]]), textures: base.textures };
+    const scene = { path: base.path, spec, meshFiles: new Map([[0, join(YCB, 'YcbBanana', 'model.urdf')], [1, join(YCB, 'YcbMustardBottle', 'model.urdf')]]), meshFolders: new Map(), textures: base.textures };
     const warnings: string[] = [];
     const catalog = await buildCatalog(scene, loadMeshFile, undefined, { warn: (w) => warnings.push(w) });
     expect(warnings.length).toBe(1);

@@ -338,7 +338,6 @@ describe('missing required fields', () => {
     ['placement.region', edit(BASE, '  region: { x: [-0.2, 0.2], y: [-0.1, 0.1] }\n', '  drop_height: 0.1\n'), 'placement:', 'missing required field (expected a mapping)'],
     ['placement.region.y', edit(BASE, ', y: [-0.1, 0.1]', ''), 'region:', 'missing required field (expected a list of 2 values)'],
     ['lights[1].position', edit(BASE, '  - type: hemispheric', '  - type: point'), '- type: point', 'missing required field (expected a list of 3 values)'],
-    ['objects[0].mesh.file', edit(BASE, 'box: { size: [0.05, 0.05, 0.05] }', 'mesh: { unit: mm }'), 'mesh:', 'missing required field (expected a string)'],
   ])('%s', (fieldPath, text, needle, message) => {
     expectSceneError(text, { path: fieldPath, needle, message });
   });
@@ -421,6 +420,56 @@ describe('object classes', () => {
     it('an unsupported mesh unit', () => {
       const text = edit(BASE, 'box: { size: [0.05, 0.05, 0.05] }', 'mesh: { file: assets/part.obj, unit: inch }');
       expectSceneError(text, { path: 'objects[0].mesh.unit', needle: 'unit: inch', message: 'expected one of "m", "cm", "mm", got "inch"' });
+    });
+  });
+
+  describe('mesh folders: every mesh file of a folder is one model', () => {
+    const folderClass = (folder: string) => edit(BASE, 'box: { size: [0.05, 0.05, 0.05] }', `mesh:\n      unit: mm\n      folder: ${folder}`);
+
+    it('lists the mesh files and the subfolders with a model.urdf, in name order, and nothing else', () => {
+      const tri = 'v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n';
+      for (const name of ['b.obj', 'A.STL', 'a.ply', 'c.glb', 'd.gltf', 'e.dae', 'readme.txt', 'a.mtl', 'loose.urdf', '.hidden.obj', 'sub/inner.obj', 'ycb_b/model.urdf', 'ycb_a/model.urdf', 'ycb_a/visual.obj']) {
+        writeScene(`folder-ok/${name}`, tri);
+      }
+      mkdirSync(path.join(dir, 'folder-ok/empty-sub'), { recursive: true });
+      const loaded = loadScene(writeScene('mesh-folder-ok.yaml', folderClass('folder-ok')));
+      const inFolder = (...names: string[]) => names.map((name) => path.join(dir, 'folder-ok', name));
+      // Sorted by code unit: capitals first; a subfolder counts by its name.
+      expect(loaded.meshFolders.get(0)).toEqual(inFolder('A.STL', 'a.ply', 'b.obj', 'c.glb', 'd.gltf', 'e.dae', 'ycb_a/model.urdf', 'ycb_b/model.urdf'));
+      expect(loaded.meshFiles.size).toBe(0);
+      expect(loaded.spec.objects[0].mesh).toEqual({ folder: 'folder-ok', unit: 'mm', up: 'z', scale: 1 });
+      // A file class is unchanged.
+      expect(loadScene(writeScene('mesh-folder-file.yaml', edit(BASE, 'box: { size: [0.05, 0.05, 0.05] }', 'mesh: { file: folder-ok/b.obj }'))).meshFolders.size).toBe(0);
+    });
+
+    it('a folder that does not exist', () => {
+      expectSceneError(folderClass('no-such-folder'), { name: 'mesh-folder-missing.yaml', path: 'objects[0].mesh.folder', needle: 'folder: no-such-folder', message: `no such folder ${path.join(dir, 'no-such-folder')}` });
+    });
+
+    it('a file given as the folder', () => {
+      writeScene('folder-file.obj', 'v 0 0 0\n');
+      expectSceneError(folderClass('folder-file.obj'), { name: 'mesh-folder-file.yaml', path: 'objects[0].mesh.folder', needle: 'folder: folder-file.obj', message: `no such folder ${path.join(dir, 'folder-file.obj')}` });
+    });
+
+    it('a folder without mesh files (only other files and subfolders without a model.urdf)', () => {
+      writeScene('folder-none/notes.txt', 'x');
+      writeScene('folder-none/textures/wood.png', 'x');
+      writeScene('folder-none/deeper/part.obj', 'x');
+      expectSceneError(folderClass('folder-none'), {
+        name: 'mesh-folder-none.yaml', path: 'objects[0].mesh.folder', needle: 'folder: folder-none',
+        message: `the folder ${path.join(dir, 'folder-none')} holds no mesh files (.obj, .stl, .ply, .gltf, .glb, .dae) and no subfolders with a model.urdf`,
+      });
+    });
+
+    it.each([
+      ['both', 'mesh: { file: a.obj, folder: parts }'],
+      ['neither', 'mesh: { unit: mm }'],
+    ])('exactly one of file and folder: %s is an error', (what, line) => {
+      expectSceneError(edit(BASE, 'box: { size: [0.05, 0.05, 0.05] }', line), { path: 'objects[0].mesh', needle: line, message: `expected exactly one of file or folder, got ${what}` });
+    });
+
+    it('an empty folder name', () => {
+      expectSceneError(folderClass('""'), { path: 'objects[0].mesh.folder', needle: 'folder: ""', message: 'expected a non-empty string' });
     });
   });
 });
