@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionProvider } from '../refine/onnx.js';
 import { inspectDataset } from '../inspect/overlay.js';
+import { writeReport } from '../report/report.js';
 import { startPreview } from '../preview/server.js';
 import { refineDataset } from '../refine/refine-dataset.js';
 import { loadRobotUrdf } from '../robot/robot-model.js';
@@ -210,6 +211,17 @@ export function buildProgram(): Command {
     .action(async (dataset: string, opts: { frames?: number[]; out?: string }) => {
       const written = await inspectDataset({ dataset, frames: opts.frames, out: opts.out });
       process.stdout.write(JSON.stringify({ overlays: written.length, files: written }) + '\n');
+    });
+
+  program
+    .command('report')
+    .description('write one self-contained HTML report of a dataset (no network): instances per class, visibility, distances, viewpoints, objects per image, raw vs refined pixel statistics, run timing, a contact sheet')
+    .argument('<dataset>', 'dataset folder written by robosynth render')
+    .option('--out <file>', 'the HTML file to write (default: <dataset>/report.html)')
+    .option('--sheet <n>', 'frames on the contact sheet, evenly spread (0: none)', integer('--sheet', 0), 24)
+    .action(async (dataset: string, opts: { out?: string; sheet: number }) => {
+      const summary = await writeReport({ dataset, out: opts.out, sheet: opts.sheet });
+      process.stdout.write(JSON.stringify(summary) + '\n');
     });
 
   program

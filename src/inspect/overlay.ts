@@ -66,7 +66,8 @@ interface GtInfo { bbox_obj: number[]; bbox_visib: number[]; px_count_visib: num
 interface ModelInfo { min_x: number; min_y: number; min_z: number; size_x: number; size_y: number; size_z: number; diameter: number }
 interface RobotEntry { keypoints: { uv: number[]; visibility: number }[] }
 
-function readJson<T>(path: string): T {
+/** A JSON file of the dataset; missing or malformed is a UserError naming the file. */
+export function readJson<T>(path: string): T {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (error) {

@@ -3,7 +3,9 @@
 // reader (test/readers/bop.ts); object centres go from the camera frame back to the world through
 // each frame's cam_R_w2c / cam_t_w2c. `robosynth inspect` draws each frame's labels over its image,
 // and the labels sit on the rendered objects: tints cover the visible masks, and each pose
-// projects its model's centre into the object's visible box.
+// projects its model's centre into the object's visible box. `robosynth report` writes each
+// dataset's HTML report, and a screenshot in headless Chromium (one browser for all) shows every
+// plot drawn (test/e2e/report-check.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { parse as parseYaml } from 'yaml';
 import { BopDataset, readMask, type CameraEntry, type GtEntry } from '../readers/bop.js';
+import { launchBrowser, type LaunchedBrowser } from '../../src/render/browser.js';
+import { checkReport, expectReportDrew } from './report-check.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCENES = ['tabletop', 'bin-picking', 'shelf', 'tabletop-randomized'] as const;
@@ -56,9 +60,10 @@ beforeAll(() => {
     const out = join(work, name);
     run(['bin/robosynth.js', 'render', `scenes/${name}.yaml`, '--frames', '2', '--width', '320', '--height', '240', '--out', out]);
     run(['bin/robosynth.js', 'inspect', out, '--frames', '0-1']);
+    run(['bin/robosynth.js', 'report', out]);
     datasets.set(name, new BopDataset(out));
   }
-}, 240_000);
+}, 300_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -163,5 +168,21 @@ describe('shipped scenes', () => {
       });
     }
     expect(checkedPoses).toBeGreaterThan(0);
+  });
+
+  describe('reports', () => {
+    let browser: LaunchedBrowser | undefined;
+    beforeAll(async () => {
+      browser = await launchBrowser('gl-egl');
+    }, 60_000);
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it.each(SCENES)('%s: the report draws every plot in headless Chromium, with nothing fetched', async (name) => {
+      const check = await checkReport(browser!.browser, join(datasets.get(name)!.root, 'report.html'));
+      // Two frames on the contact sheet (no refined images) and the two inspect overlays.
+      expectReportDrew(check, { thumbnails: 4 });
+    }, 60_000);
   });
 });
