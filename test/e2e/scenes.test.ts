@@ -106,14 +106,15 @@ describe('shipped scenes', () => {
     const { support } = sceneFile('bin-picking');
     expect(support.type).toBe('bin');
     const all = objects(datasets.get('bin-picking')!);
-    expect(all.length).toBeGreaterThanOrEqual(2 * 12);
+    expect(all.length).toBeGreaterThanOrEqual(2 * 15);
     for (const { world: [x, y, z] } of all) {
       expect(Math.abs(x)).toBeLessThan(support.size[0] / 2);
       expect(Math.abs(y)).toBeLessThan(support.size[1] / 2);
       expect(z).toBeGreaterThan(0);
       expect(z).toBeLessThan(support.wall_height!);
     }
-    expect(all.some((o) => o.visib < 0.7)).toBe(true);
+    // Heavy occlusion: a good share of the pile is mostly hidden (about 30% below 0.7 over many frames).
+    expect(all.filter((o) => o.visib < 0.7).length / all.length).toBeGreaterThan(0.15);
   });
 
   it('shelf: every object stands on the board, between the walls and under the board above', () => {
