@@ -29,9 +29,22 @@ export interface RendererOptions {
    * "robosynth: warning: ...".
    */
   warn?: (message: string) => void;
+  /**
+   * How long the page may take over one frame (drawing it, then its pixels arriving) before the
+   * frame fails, instead of waiting forever on a stuck browser. Default 120 s: the first frames
+   * of a big scene compile shaders on a CPU rasterizer.
+   */
+  frameTimeoutMs?: number;
 }
 
 type Settings = Required<Omit<RendererOptions, 'log' | 'textures' | 'warn'>>;
+
+/** `promise`, or a rejection with `message` after `ms`. */
+function withDeadline<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message())), ms); });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
 
 /** Pixels of one frame, rows bottom-up as GL reads them. */
 export interface RenderedPixels {
@@ -58,6 +71,7 @@ export class Renderer {
   static async launch(meshes: Map<string, TriMesh>, options: RendererOptions): Promise<Renderer> {
     const settings: Settings = {
       samples: options.samples ?? 4, shadowMapSize: options.shadowMapSize ?? 1024, width: options.width, height: options.height,
+      frameTimeoutMs: options.frameTimeoutMs ?? 120_000,
     };
     const warn = options.warn ?? ((message: string) => { process.stderr.write(`robosynth: warning: ${message}\n`); });
     const assets = await loadPageAssets(meshes, options.textures, warn);
@@ -76,7 +90,7 @@ export class Renderer {
         page.on('pageerror', (error) => pageErrors.push(String(error)));
         await page.setViewport({ width: settings.width, height: settings.height, deviceScaleFactor: 1 });
         await page.goto(`${baseUrl}/`, { waitUntil: 'load' });
-        const init = pageInit(assets, baseUrl, settings);
+        const init = pageInit(assets, baseUrl, { width: settings.width, height: settings.height, samples: settings.samples, shadowMapSize: settings.shadowMapSize });
         const { glRenderer, failedTextures }: PageInitResult = await page.evaluate((i) => window.robosynth.init(i), init);
         if (pageErrors.length) throw new Error(pageErrors.join('; '));
         for (const { key, error } of failedTextures) warn(`texture "${assets.textureFiles.get(key) ?? key}": the browser cannot decode it (${error}); ${WITHOUT_TEXTURE}`);
@@ -109,11 +123,14 @@ export class Renderer {
     if (this.pending.has(job.frame)) return Promise.reject(new Error(`frame ${job.frame} is already being rendered`));
     const arrived = new Promise<Buffer>((resolve, reject) => this.pending.set(job.frame, { resolve, reject }));
     const full: PageJob = { ...job, uploadUrl: `${this.baseUrl}/pixels/${job.frame}` };
-    const evaluated = this.queue.then(() => this.page.evaluate((j) => window.robosynth.render(j), full));
+    const limit = this.options.frameTimeoutMs;
+    const stuck = (what: string) => () => `the page did not ${what} within ${limit / 1000} s (the browser or its GPU process may be stuck)`;
+    const evaluated = this.queue.then(() => withDeadline(this.page.evaluate((j) => window.robosynth.render(j), full), limit, stuck('draw it')));
     this.queue = evaluated.then(() => undefined, () => undefined);
     return evaluated.then(
       async (timings) => {
-        const body = await arrived;
+        const body = await withDeadline(arrived, limit, () => `frame ${job.frame}: ${stuck('send its pixels')()}`)
+          .catch((error: unknown) => { this.pending.delete(job.frame); throw error; });
         const size = this.options.width * this.options.height * 4;
         if (body.length !== 2 * size) throw new Error(`frame ${job.frame}: expected ${2 * size} bytes of pixels, got ${body.length}`);
         return { color: body.subarray(0, size), instanceDepth: body.subarray(size), timings };
