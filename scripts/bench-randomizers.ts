@@ -6,7 +6,7 @@
  * rounds after warm-up frames, compared by their medians. Issue 5 asks for >= 0.7.
  */
 import { cpus } from 'node:os';
-import { endToEndFps } from './bench-rounds.js';
+import { endToEndFps, median, round2 } from './bench-rounds.js';
 
 const plain = process.argv[2] ?? 'scenes/tabletop.yaml';
 const randomized = process.argv[3] ?? 'scenes/tabletop-randomized.yaml';
@@ -21,18 +21,16 @@ for (let r = 0; r < rounds; r++) {
   a.push(await round(plain));
   b.push(await round(randomized));
 }
-const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
-const r2 = (v: number) => Number(v.toFixed(2));
 console.log(JSON.stringify({
   bench: 'randomizers',
   plain,
   randomized,
   frames_per_round: frames,
   rounds,
-  plain_fps: r2(median(a)),
-  randomized_fps: r2(median(b)),
+  plain_fps: round2(median(a)),
+  randomized_fps: round2(median(b)),
   randomized_over_plain: Number((median(b) / median(a)).toFixed(3)),
-  rounds_plain_fps: a.map(r2),
-  rounds_randomized_fps: b.map(r2),
+  rounds_plain_fps: a.map(round2),
+  rounds_randomized_fps: b.map(round2),
   cpus: cpus().length,
 }));

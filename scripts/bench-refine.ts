@@ -25,6 +25,7 @@ import { renderDataset } from '../src/pipeline/render-dataset.js';
 import type { FrameRefineRecord } from '../src/refine/checked.js';
 import { loadRefinerModel } from '../src/refine/onnx.js';
 import { refineFrame } from '../src/refine/refiner.js';
+import { median } from './bench-rounds.js';
 
 const scene = process.argv[2] ?? 'scenes/tabletop.yaml';
 const trainFrames = Number(process.env.BENCH_TRAIN_FRAMES ?? 48);
@@ -59,7 +60,6 @@ for (let i = 0; i <= Math.min(timedFrames, evalFrames - 1); i++) {
   if (i > 0) timings.push(performance.now() - t); // frame 0 warms onnxruntime up
 }
 await refiner.release();
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const refineJson = JSON.parse(readFileSync(join(chunk, 'scene_refine.json'), 'utf8')) as { frames: Record<string, FrameRefineRecord> };
 const records = Object.values(refineJson.frames);

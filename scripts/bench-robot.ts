@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { renderDataset } from '../src/pipeline/render-dataset.js';
+import { median } from './bench-rounds.js';
 import { processTreeCpuSeconds } from './cpu-time.js';
 
 const frames = Number(process.env.BENCH_FRAMES ?? 40);
@@ -57,7 +58,6 @@ async function round(name: string): Promise<{ fps: number; cpuMs: number }> {
 const results: Record<string, { fps: number; cpuMs: number }[]> = Object.fromEntries(Object.keys(scenes).map((k) => [k, []]));
 for (let r = 0; r < rounds; r++) for (const name of Object.keys(scenes)) results[name].push(await round(name));
 rmSync(work, { recursive: true, force: true });
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const per = (pick: (x: { fps: number; cpuMs: number }) => number) =>
   Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Number(median(v.map(pick)).toFixed(2))]));
 const fps = per((x) => x.fps);

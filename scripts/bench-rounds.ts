@@ -23,3 +23,9 @@ export async function endToEndFps(scene: string, frames: number, warmup: number,
   }
   return frames / ((lastAt - warmDoneAt) / 1000);
 }
+
+/** The middle value (the upper one of an even count), as every benchmark reports its rounds. */
+export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Two decimals, for the JSON lines. */
+export const round2 = (value: number): number => Number(value.toFixed(2));

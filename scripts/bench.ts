@@ -10,7 +10,7 @@ import { prepareScene, rendererMeshes, sampleSettledFrame } from '../src/pipelin
 import { Renderer } from '../src/render/driver.js';
 import { frameToPageJob } from '../src/render/job.js';
 import { renderModels } from '../src/scene/models.js';
-import { endToEndFps } from './bench-rounds.js';
+import { endToEndFps, median, round2 } from './bench-rounds.js';
 
 const scenePath = process.argv[2] ?? 'scenes/tabletop.yaml';
 const frames = Number(process.env.BENCH_FRAMES ?? 50);
@@ -19,7 +19,6 @@ const warmup = 5;
 const width = 640, height = 480;
 
 const { spec, catalog } = await prepareScene(scenePath, width, height);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 // Sampling and physics alone, for the breakdown.
 const t = performance.now();
@@ -57,7 +56,6 @@ for (let round = 0; round < rounds; round++) {
   gl = r.gl;
   e2e.push(await endToEndRound());
 }
-const round2 = (v: number) => Number(v.toFixed(2));
 console.log(JSON.stringify({
   bench: 'render',
   scene: scenePath,
