@@ -117,11 +117,7 @@ function decodeSrgb(rgb: Uint8Array, gain: number[]): Float32Array {
 
 /** Linear light -> 8-bit sRGB (clipped to [0, 1]) into `out`. */
 function encodeSrgb(lin: Float32Array, out: Uint8Array): void {
-  const lut = LINEAR_TO_SRGB8, steps = ENCODE_STEPS;
-  for (let i = 0; i < lin.length; i++) {
-    const l = lin[i];
-    out[i] = lut[l <= 0 ? 0 : l >= 1 ? steps : (l * steps + 0.5) | 0];
-  }
+  for (let i = 0; i < lin.length; i++) out[i] = encodeOne(lin[i]);
 }
 
 let scratchBytes = new Uint8Array(0);
@@ -131,7 +127,7 @@ function scratch(n: number): Uint8Array {
   return scratchBytes.subarray(0, n);
 }
 
-/** Linear light in [0, 1] (a float32, as the general path stores it) -> 8-bit sRGB, as encodeSrgb. */
+/** Linear light (a float32, as the general path stores it) -> 8-bit sRGB, clipped to [0, 1]. */
 function encodeOne(l: number): number {
   return LINEAR_TO_SRGB8[l <= 0 ? 0 : l >= 1 ? ENCODE_STEPS : (l * ENCODE_STEPS + 0.5) | 0];
 }
@@ -190,11 +186,8 @@ function pointwise(rgb: Uint8Array, out: Uint8Array, gain: number[], noise: { ga
  */
 function encodeNoisySrgb(lin: Float32Array, sigma: number, K: number, rng: Rng, out: Uint8Array): void {
   const draws = fillRandomBytes(scratch(lin.length), rng);
-  const read = sigma * sigma, levels = NORMAL_LEVELS, lut = LINEAR_TO_SRGB8, steps = ENCODE_STEPS;
-  for (let i = 0; i < lin.length; i++) {
-    const l = noisy(lin[i], levels[draws[i]], read, K);
-    out[i] = lut[l <= 0 ? 0 : l >= 1 ? steps : (l * steps + 0.5) | 0];
-  }
+  const read = sigma * sigma, levels = NORMAL_LEVELS;
+  for (let i = 0; i < lin.length; i++) out[i] = encodeOne(noisy(lin[i], levels[draws[i]], read, K));
 }
 
 /** True when `effects` changes nothing (no effect fired). */
